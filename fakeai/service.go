@@ -1,0 +1,50 @@
+package fakeai
+
+import (
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	aipb "github.com/amanda-platform/amanda-backend/proto"
+)
+
+// service implements amanda.ai.AIService.
+type service struct {
+	aipb.UnimplementedAIServiceServer
+	opts Options
+}
+
+// NewServer returns a gRPC server with the fake AIService registered.
+func NewServer(opts Options) *grpc.Server {
+	srv := grpc.NewServer()
+	aipb.RegisterAIServiceServer(srv, &service{opts: opts})
+	return srv
+}
+
+// StreamChat sends the planned chunks, the last with done=true, and stops
+// early when the client goes away.
+func (s *service) StreamChat(req *aipb.ChatMessage, stream grpc.ServerStreamingServer[aipb.ChatChunk]) error {
+	p := planFor(s.opts, req.GetMessage())
+	ctx := stream.Context()
+	for i, text := range p.chunks {
+		if i == p.failAfter {
+			return status.Errorf(codes.Internal, "fakeai: failing after %d chunks as asked", i)
+		}
+		if p.delay > 0 {
+			t := time.NewTimer(p.delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return status.FromContextError(ctx.Err()).Err()
+			case <-t.C:
+			}
+		}
+		chunk := &aipb.ChatChunk{Text: text, Done: i == len(p.chunks)-1}
+		if err := stream.Send(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
