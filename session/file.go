@@ -1,0 +1,188 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+const (
+	fileSuffix = ".session"
+	tempPrefix = "tmp-"
+	// A temporary file this old was left by a crashed write.
+	staleTempAge = time.Hour
+)
+
+// FileBackend keeps one file per session in a directory (SESSION_TYPE
+// filesystem). Several processes may share the directory: every write is
+// a rename of a complete file.
+type FileBackend struct {
+	dir string
+}
+
+// fileRecord is the content of a session file.
+type fileRecord struct {
+	Expires time.Time `json:"expires"`
+	Data    []byte    `json:"data"`
+}
+
+// NewFileBackend stores sessions in dir, creating it if needed.
+func NewFileBackend(dir string) (*FileBackend, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("session: unable to create session directory: %w", err)
+	}
+	return &FileBackend{dir: dir}, nil
+}
+
+// validID accepts only ids that are safe as file names on any system.
+func validID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *FileBackend) path(id string) (string, error) {
+	if !validID(id) {
+		return "", errors.New("session: invalid session id")
+	}
+	return filepath.Join(b.dir, id+fileSuffix), nil
+}
+
+// LoadSession returns the data of an unexpired session.
+func (b *FileBackend) LoadSession(ctx context.Context, id string) ([]byte, error) {
+	path, err := b.path(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, ErrNotFound)
+	}
+	rec, err := readRecord(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !time.Now().Before(rec.Expires) {
+		return nil, ErrNotFound
+	}
+	return rec.Data, nil
+}
+
+// SaveSession writes the session to a temporary file and renames it into
+// place, so readers never see a partial file.
+func (b *FileBackend) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
+	path, err := b.path(id)
+	if err != nil {
+		return err
+	}
+	content, err := json.Marshal(fileRecord{Expires: expiry, Data: data})
+	if err != nil {
+		return fmt.Errorf("session: unable to encode session file: %w", err)
+	}
+	// CreateTemp makes the file 0600.
+	f, err := os.CreateTemp(b.dir, tempPrefix+"*")
+	if err != nil {
+		return fmt.Errorf("session: unable to save session: %w", err)
+	}
+	_, err = f.Write(content)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("session: unable to save session: %w", withoutPath(err))
+	}
+	return nil
+}
+
+// DeleteSession removes the session; an unknown id is not an error.
+func (b *FileBackend) DeleteSession(ctx context.Context, id string) error {
+	path, err := b.path(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("session: unable to delete session: %w", withoutPath(err))
+	}
+	return nil
+}
+
+// PurgeSessions removes the files of sessions that expired before now,
+// and temporary files left by crashed writes. Other files in the
+// directory, such as the old service's, are left alone.
+func (b *FileBackend) PurgeSessions(ctx context.Context, now time.Time) (int64, error) {
+	entries, err := os.ReadDir(b.dir)
+	if err != nil {
+		return 0, fmt.Errorf("session: unable to list sessions: %w", err)
+	}
+	var purged int64
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return purged, err
+		}
+		name := e.Name()
+		path := filepath.Join(b.dir, name)
+		switch {
+		case strings.HasSuffix(name, fileSuffix):
+			rec, err := readRecord(path)
+			if err != nil || rec.Expires.After(now) {
+				// Unreadable files are reported by LoadSession, not here.
+				continue
+			}
+			if err := os.Remove(path); err == nil {
+				purged++
+			}
+		case strings.HasPrefix(name, tempPrefix):
+			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > staleTempAge {
+				os.Remove(path)
+			}
+		}
+	}
+	return purged, nil
+}
+
+func readRecord(path string) (fileRecord, error) {
+	var rec fileRecord
+	content, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return rec, err
+	}
+	if err != nil {
+		return rec, fmt.Errorf("session: unable to read session: %w", withoutPath(err))
+	}
+	if err := json.Unmarshal(content, &rec); err != nil {
+		return rec, fmt.Errorf("session: unable to decode session file: %w", err)
+	}
+	return rec, nil
+}
+
+// withoutPath drops the file name from os errors: it contains the session
+// id, which must not reach the logs.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%s: %w", le.Op, le.Err)
+	}
+	return err
+}

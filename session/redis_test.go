@@ -1,0 +1,64 @@
+package session
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const testRedisAddr = "127.0.0.1:6379"
+
+func newTestRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	client := redis.NewClient(&redis.Options{Addr: testRedisAddr})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		t.Skipf("redis is not reachable at %s: %v", testRedisAddr, err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return client
+}
+
+// newTestRedisBackend uses a prefix of its own and removes its keys after
+// the test.
+func newTestRedisBackend(t *testing.T, client *redis.Client) *RedisBackend {
+	prefix := "amanda-test:" + newID()[:12] + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+	})
+	return NewRedisBackend(client, prefix)
+}
+
+func TestRedisBackend(t *testing.T) {
+	client := newTestRedis(t)
+	runBackendSuite(t, func(t *testing.T) Backend { return newTestRedisBackend(t, client) })
+}
+
+func TestRedisBackendTTL(t *testing.T) {
+	client := newTestRedis(t)
+	b := newTestRedisBackend(t, client)
+	ctx := context.Background()
+	id := newID()
+	if err := b.SaveSession(ctx, id, []byte("{}"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ttl, err := client.PTTL(ctx, b.prefix+id).Result()
+	if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Errorf("TTL = %v, %v; want about an hour", ttl, err)
+	}
+	// Saving with a past expiry must not leave a key without TTL.
+	if err := b.SaveSession(ctx, id, []byte("{}"), time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := client.Exists(ctx, b.prefix+id).Result(); err != nil || n != 0 {
+		t.Errorf("key of an expired session exists: %d, %v", n, err)
+	}
+}
