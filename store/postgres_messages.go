@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const (
+	postgresMessages = `
+		SELECT id, chat_id, role, content, timestamp
+		FROM messages
+		WHERE chat_id = $1
+		ORDER BY timestamp, id`
+
+	postgresChatExists = `
+		SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1)`
+
+	// Locking the chat row serialises the messages of one chat, so two first
+	// messages sent at once cannot both see an empty chat and both set the title.
+	postgresLockChat = `
+		SELECT id FROM chats WHERE id = $1 FOR UPDATE`
+
+	postgresSetTitleIfNoMessages = `
+		UPDATE chats
+		SET title = $2
+		WHERE id = $1
+		  AND NOT EXISTS (SELECT 1 FROM messages WHERE chat_id = $1)`
+
+	postgresInsertMessage = `
+		INSERT INTO messages (chat_id, role, content, timestamp)
+		VALUES ($1, $2, $3, $4)
+		RETURNING id, chat_id, role, content, timestamp`
+)
+
+// Messages returns ErrNotFound when the chat does not exist.
+func (s *postgresStore) Messages(ctx context.Context, chatID int64) ([]Message, error) {
+	rows, err := s.pool.Query(ctx, postgresMessages, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list messages: %w", err)
+	}
+	defer rows.Close()
+	messages, err := collect(rows, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list messages: %w", err)
+	}
+	if len(messages) == 0 {
+		// Only now is it worth asking whether the chat exists at all.
+		var exists bool
+		if err := s.pool.QueryRow(ctx, postgresChatExists, chatID).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("store: unable to list messages: %w", err)
+		}
+		if !exists {
+			return nil, ErrNotFound
+		}
+	}
+	return messages, nil
+}
+
+func (s *postgresStore) AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error) {
+	return s.addMessage(ctx, chatID, RoleUser, content, &title)
+}
+
+func (s *postgresStore) AddAssistantMessage(ctx context.Context, chatID int64, content string) (Message, error) {
+	return s.addMessage(ctx, chatID, RoleAssistant, content, nil)
+}
+
+// addMessage stores a message; when firstMessageTitle is set and the chat has
+// no messages yet, it becomes the chat's title in the same transaction.
+func (s *postgresStore) addMessage(ctx context.Context, chatID int64, role, content string, firstMessageTitle *string) (Message, error) {
+	var message Message
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var foundID int64
+		if err := tx.QueryRow(ctx, postgresLockChat, chatID).Scan(&foundID); err != nil {
+			return err
+		}
+		if firstMessageTitle != nil {
+			if _, err := tx.Exec(ctx, postgresSetTitleIfNoMessages, chatID, *firstMessageTitle); err != nil {
+				return err
+			}
+		}
+		var err error
+		message, err = scanMessage(tx.QueryRow(ctx, postgresInsertMessage, chatID, role, content, now()))
+		return err
+	})
+	if err != nil {
+		return Message{}, lookupError("add message", err)
+	}
+	return message, nil
+}

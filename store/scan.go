@@ -1,0 +1,105 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// rowScanner is a single result row. pgx.Row, pgx.Rows, *sql.Row and
+// *sql.Rows all satisfy it, so both implementations share the mapping from
+// columns to structs below; each query selects the columns in the order the
+// scan function names.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// rowIterator is a result set, as pgx.Rows and *sql.Rows both provide it.
+type rowIterator interface {
+	rowScanner
+	Next() bool
+	Err() error
+}
+
+// collect scans every row. It returns an empty, non-nil slice for no rows,
+// which encodes as [] rather than null in JSON.
+func collect[T any](rows rowIterator, scan func(rowScanner) (T, error)) ([]T, error) {
+	items := []T{}
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, item)
+	}
+	return items, rows.Err()
+}
+
+// lookupError is the error of a single-row lookup: ErrNotFound when there is
+// no such row (pgx.ErrNoRows matches sql.ErrNoRows too), otherwise err
+// wrapped with what the store was doing.
+func lookupError(action string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return fmt.Errorf("store: unable to %s: %w", action, err)
+}
+
+// scanUser reads the columns id, email, password_hash, created_at.
+func scanUser(row rowScanner) (User, error) {
+	var user User
+	var createdAt dbTime
+	if err := row.Scan(&user.ID, &user.Email, &user.PasswordHash, &createdAt); err != nil {
+		return User{}, err
+	}
+	user.CreatedAt = createdAt.Time
+	return user, nil
+}
+
+// scanChat reads the columns id, user_id, title, created_at.
+func scanChat(row rowScanner) (Chat, error) {
+	var chat Chat
+	var title sql.NullString
+	var createdAt dbTime
+	if err := row.Scan(&chat.ID, &chat.UserID, &title, &createdAt); err != nil {
+		return Chat{}, err
+	}
+	chat.Title = titleOrDefault(title)
+	chat.CreatedAt = createdAt.Time
+	return chat, nil
+}
+
+// scanChatSummary reads the columns id, user_id, title, created_at,
+// last_message_time, message_count.
+func scanChatSummary(row rowScanner) (ChatSummary, error) {
+	var summary ChatSummary
+	var title sql.NullString
+	var createdAt, lastMessageTime dbTime
+	err := row.Scan(&summary.ID, &summary.UserID, &title, &createdAt, &lastMessageTime, &summary.MessageCount)
+	if err != nil {
+		return ChatSummary{}, err
+	}
+	summary.Title = titleOrDefault(title)
+	summary.CreatedAt = createdAt.Time
+	summary.LastMessageTime = lastMessageTime.Time
+	return summary, nil
+}
+
+// scanMessage reads the columns id, chat_id, role, content, timestamp.
+func scanMessage(row rowScanner) (Message, error) {
+	var message Message
+	var timestamp dbTime
+	if err := row.Scan(&message.ID, &message.ChatID, &message.Role, &message.Content, &timestamp); err != nil {
+		return Message{}, err
+	}
+	message.Timestamp = timestamp.Time
+	return message, nil
+}
+
+// titleOrDefault reads a title the old service may have left NULL.
+func titleOrDefault(title sql.NullString) string {
+	if !title.Valid {
+		return DefaultChatTitle
+	}
+	return title.String
+}

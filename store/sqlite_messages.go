@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+const (
+	sqliteMessages = `
+		SELECT id, chat_id, role, content, timestamp
+		FROM messages
+		WHERE chat_id = ?
+		ORDER BY timestamp, id`
+
+	sqliteChatExists = `
+		SELECT EXISTS (SELECT 1 FROM chats WHERE id = ?)`
+
+	// No row lock is needed, unlike PostgreSQL: the transaction already holds
+	// SQLite's write lock from its start, so concurrent first messages cannot
+	// both see an empty chat.
+	sqliteFindChat = `
+		SELECT id FROM chats WHERE id = ?`
+
+	sqliteSetTitleIfNoMessages = `
+		UPDATE chats
+		SET title = ?2
+		WHERE id = ?1
+		  AND NOT EXISTS (SELECT 1 FROM messages WHERE chat_id = ?1)`
+
+	sqliteInsertMessage = `
+		INSERT INTO messages (chat_id, role, content, timestamp)
+		VALUES (?, ?, ?, ?)
+		RETURNING id, chat_id, role, content, timestamp`
+)
+
+// Messages returns ErrNotFound when the chat does not exist.
+func (s *sqliteStore) Messages(ctx context.Context, chatID int64) ([]Message, error) {
+	rows, err := s.reader.QueryContext(ctx, sqliteMessages, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list messages: %w", err)
+	}
+	defer rows.Close()
+	messages, err := collect(rows, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list messages: %w", err)
+	}
+	if len(messages) == 0 {
+		// Only now is it worth asking whether the chat exists at all.
+		var exists bool
+		if err := s.reader.QueryRowContext(ctx, sqliteChatExists, chatID).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("store: unable to list messages: %w", err)
+		}
+		if !exists {
+			return nil, ErrNotFound
+		}
+	}
+	return messages, nil
+}
+
+func (s *sqliteStore) AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error) {
+	return s.addMessage(ctx, chatID, RoleUser, content, &title)
+}
+
+func (s *sqliteStore) AddAssistantMessage(ctx context.Context, chatID int64, content string) (Message, error) {
+	return s.addMessage(ctx, chatID, RoleAssistant, content, nil)
+}
+
+// addMessage stores a message; when firstMessageTitle is set and the chat has
+// no messages yet, it becomes the chat's title in the same transaction.
+func (s *sqliteStore) addMessage(ctx context.Context, chatID int64, role, content string, firstMessageTitle *string) (Message, error) {
+	var message Message
+	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		var foundID int64
+		if err := tx.QueryRowContext(ctx, sqliteFindChat, chatID).Scan(&foundID); err != nil {
+			return err
+		}
+		if firstMessageTitle != nil {
+			if _, err := tx.ExecContext(ctx, sqliteSetTitleIfNoMessages, chatID, *firstMessageTitle); err != nil {
+				return err
+			}
+		}
+		var err error
+		message, err = scanMessage(tx.QueryRowContext(ctx, sqliteInsertMessage, chatID, role, content, sqliteTime(now())))
+		return err
+	})
+	if err != nil {
+		return Message{}, lookupError("add message", err)
+	}
+	return message, nil
+}

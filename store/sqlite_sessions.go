@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+const (
+	// Expiry is text in one layout, so > compares times. A NULL expiry never
+	// compares greater, so such a session (Flask-Session treated it as
+	// invalid too) is never loaded.
+	sqliteLoadSession = `
+		SELECT data
+		FROM sessions
+		WHERE session_id = ? AND expiry > ?`
+
+	sqliteSaveSession = `
+		INSERT INTO sessions (session_id, data, expiry)
+		VALUES (?, ?, ?)
+		ON CONFLICT (session_id) DO UPDATE
+		SET data = excluded.data, expiry = excluded.expiry`
+
+	sqliteDeleteSession = `
+		DELETE FROM sessions
+		WHERE session_id = ?`
+
+	sqlitePurgeSessions = `
+		DELETE FROM sessions
+		WHERE expiry <= ? OR expiry IS NULL`
+)
+
+func (s *sqliteStore) LoadSession(ctx context.Context, id string) ([]byte, error) {
+	var data []byte
+	if err := s.reader.QueryRowContext(ctx, sqliteLoadSession, id, sqliteTime(now())).Scan(&data); err != nil {
+		return nil, lookupError("load session", err)
+	}
+	return data, nil
+}
+
+func (s *sqliteStore) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
+	if _, err := s.writer.ExecContext(ctx, sqliteSaveSession, id, data, sqliteTime(expiry)); err != nil {
+		return fmt.Errorf("store: unable to save session: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) DeleteSession(ctx context.Context, id string) error {
+	if _, err := s.writer.ExecContext(ctx, sqliteDeleteSession, id); err != nil {
+		return fmt.Errorf("store: unable to delete session: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) PurgeSessions(ctx context.Context, asOf time.Time) (int64, error) {
+	result, err := s.writer.ExecContext(ctx, sqlitePurgeSessions, sqliteTime(asOf))
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to purge sessions: %w", err)
+	}
+	purged, err := result.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to purge sessions: %w", err)
+	}
+	return purged, nil
+}

@@ -1,0 +1,103 @@
+// Package store keeps users, chats, messages and server-side sessions.
+// Two implementations share one interface: PostgreSQL (pgx) and an
+// embedded SQLite file (pure Go). Open picks one from the URL scheme.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Roles of a message.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// DefaultChatTitle is the title of a chat before its first message.
+const DefaultChatTitle = "New Chat"
+
+var (
+	// ErrNotFound is returned when the requested row does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrEmailTaken is returned by CreateUser when the email is already registered.
+	ErrEmailTaken = errors.New("store: email already registered")
+)
+
+// User is an account. Times are UTC.
+type User struct {
+	ID           int64
+	Email        string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Chat is one conversation of a user.
+type Chat struct {
+	ID        int64
+	UserID    int64
+	Title     string
+	CreatedAt time.Time
+}
+
+// ChatSummary is a chat as the chat list shows it.
+type ChatSummary struct {
+	Chat
+	// LastMessageTime is the newest message's time, or CreatedAt for an empty chat.
+	LastMessageTime time.Time
+	MessageCount    int
+}
+
+// Message is one turn of a chat.
+type Message struct {
+	ID        int64
+	ChatID    int64
+	Role      string
+	Content   string
+	Timestamp time.Time
+}
+
+// Store is the application's data access.
+type Store interface {
+	// CreateUser inserts a user; ErrEmailTaken when the email exists.
+	CreateUser(ctx context.Context, email, passwordHash string) (User, error)
+	// UserByEmail returns ErrNotFound when no user has that email.
+	UserByEmail(ctx context.Context, email string) (User, error)
+	// UserByID returns ErrNotFound when no user has that id.
+	UserByID(ctx context.Context, id int64) (User, error)
+
+	// CreateChat inserts a chat titled DefaultChatTitle.
+	CreateChat(ctx context.Context, userID int64) (Chat, error)
+	// ChatByID returns ErrNotFound when the chat does not exist.
+	ChatByID(ctx context.Context, id int64) (Chat, error)
+	// ListChats returns a user's chats, most recent activity first, in one query.
+	ListChats(ctx context.Context, userID int64) ([]ChatSummary, error)
+
+	// Messages returns a chat's messages, oldest first.
+	Messages(ctx context.Context, chatID int64) ([]Message, error)
+	// AddUserMessage stores a user message; when it is the chat's first
+	// message, the chat's title becomes title, atomically.
+	AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error)
+	// AddAssistantMessage stores an assistant message.
+	AddAssistantMessage(ctx context.Context, chatID int64, content string) (Message, error)
+
+	// Sessions is the server-side session table in the application database.
+	Sessions() SessionTable
+
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the connections.
+	Close() error
+}
+
+// SessionTable stores opaque session data by id with an expiry, so several
+// instances sharing the database share sessions.
+type SessionTable interface {
+	// LoadSession returns ErrNotFound for an unknown or expired id.
+	LoadSession(ctx context.Context, id string) ([]byte, error)
+	SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+	// PurgeSessions deletes sessions that expired before now.
+	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
+}
