@@ -1,0 +1,71 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// maxBodySize bounds every REST request body; larger ones get 413.
+const maxBodySize = "1M"
+
+// NewHTTPHandler builds the REST API: every route is listed here.
+func NewHTTPHandler(a *API, corsOrigins []string) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = ErrorHandler(a.Logger)
+
+	e.Use(middleware.RequestID())
+	e.Use(requestLogger(a.Logger))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			a.Logger.ErrorContext(c.Request().Context(), "handler panic", "error", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		ContentTypeNosniff: "nosniff",
+		XFrameOptions:      "DENY",
+		ReferrerPolicy:     "no-referrer",
+	}))
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:     corsOrigins,
+		AllowCredentials: true,
+		AllowHeaders:     []string{echo.HeaderContentType},
+		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions},
+	}))
+	e.Use(middleware.BodyLimit(maxBodySize))
+
+	e.GET("/", a.handleRoot())
+	e.GET("/health", a.handleHealth())
+
+	e.POST("/api/auth/signup", a.handleSignup())
+	e.POST("/api/auth/login", a.handleLogin())
+	e.POST("/api/auth/logout", a.handleLogout())
+	e.GET("/api/auth/check", a.handleCheck())
+	e.GET("/api/user/profile", a.handleProfile())
+
+	e.GET("/api/chat/list", a.handleListChats(), a.requireLogin)
+	e.POST("/api/chat/create", a.handleCreateChat(), a.requireLogin)
+	e.GET("/api/chat/:id/messages", a.handleChatMessages(), a.requireLogin)
+
+	e.GET("/api/branding", a.handleBranding())
+	e.POST("/api/branding/reload", a.handleBrandingReload())
+	return e
+}
+
+// requestLogger writes one line per request with its id; never bodies or cookies.
+func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "http request",
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+			return nil
+		},
+	})
+}

@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// Socket.IO event names and messages (CONTRACT.md, Socket.IO).
+const (
+	evSendMessage     = "send_message"
+	evMessageToken    = "message_token"
+	evMessageComplete = "message_complete"
+	evError           = "error"
+
+	msgConnectRejected = "Connection rejected by server"
+	msgInvalidMessage  = "Invalid message data"
+	msgEmptyMessage    = "Message cannot be empty"
+	msgMessageTooLong  = "Message is too long"
+	msgAIUnavailable   = "AI service unavailable. Please try again later."
+	msgSaveFailed      = "Could not save your message. Please try again."
+	msgShuttingDown    = "Server is restarting. Please try again in a moment."
+)
+
+// maxQueuedPackets caps what the server buffers for one socket: Emit never
+// blocks, so a client that stops reading would otherwise grow memory
+// without bound while a reply streams to it.
+const maxQueuedPackets = 2048
+
+// socketUser is what a socket carries from its handshake.
+type socketUser struct {
+	SessionID string
+	UserID    int64
+	queued    atomic.Int64 // packets created and not yet flushed to the transport
+}
+
+// SessionRoom is the room of every socket of one session, so a logout can
+// disconnect them.
+func SessionRoom(sessionID string) socket.Room { return socket.Room("session:" + sessionID) }
+
+// AuthenticateSocket admits a Socket.IO connection only with a live session
+// cookie; otherwise the client's connect_error gets the contract's message.
+func (a *API) AuthenticateSocket(s *socket.Socket, next func(*socket.ExtendedError)) {
+	reject := func() { next(socket.NewExtendedError(msgConnectRejected, nil)) }
+	id, ok := a.Sessions.SessionIDFromCookieHeader(s.Request().Request())
+	if !ok {
+		reject()
+		return
+	}
+	sess, ok, err := a.Sessions.Lookup(context.Background(), id)
+	if err != nil {
+		a.Logger.Error("socket session lookup failed", "error", err)
+	}
+	if !ok {
+		reject()
+		return
+	}
+	s.SetData(&socketUser{SessionID: sess.ID, UserID: sess.UserID})
+	next(nil)
+}
+
+// OnSocketConnection registers the events of an admitted socket.
+func (a *API) OnSocketConnection(s *socket.Socket) {
+	user := s.Data().(*socketUser)
+	s.Join(SessionRoom(user.SessionID))
+	a.watchQueue(s, user)
+	s.On(evSendMessage, func(args ...any) {
+		if a.recheckSession(s, user) {
+			a.onSendMessage(s, user, args)
+		}
+	})
+}
+
+// watchQueue counts the packets waiting for the transport and drops a
+// client that lets too many pile up.
+func (a *API) watchQueue(s *socket.Socket, user *socketUser) {
+	conn := s.Conn()
+	_ = conn.On("packetCreate", func(...any) {
+		if user.queued.Add(1) == maxQueuedPackets {
+			a.Logger.Warn("dropping a socket that stopped reading", "socket", string(s.Id()),
+				"user_id", user.UserID, "queued_packets", maxQueuedPackets)
+			go s.Disconnect(true)
+		}
+	})
+	_ = conn.On("flush", func(args ...any) {
+		if len(args) > 0 {
+			if flushed, ok := args[0].([]*packet.Packet); ok {
+				user.queued.Add(-int64(len(flushed)))
+			}
+		}
+	})
+}
+
+// recheckSession looks the socket's session up again, so a logout on any
+// instance ends the socket at its next event, as the old service did.
+func (a *API) recheckSession(s *socket.Socket, user *socketUser) bool {
+	sess, ok, err := a.Sessions.Lookup(context.Background(), user.SessionID)
+	if err != nil {
+		a.Logger.Error("socket session lookup failed", "error", err)
+		emitError(s, msgAIUnavailable)
+		return false
+	}
+	if ok && sess.UserID == user.UserID {
+		return true
+	}
+	emitError(s, msgAuthRequired)
+	s.Disconnect(true)
+	return false
+}
+
+// errorEvent is the payload of the error event.
+type errorEvent struct {
+	Message string `json:"message"`
+}
+
+func emitError(s *socket.Socket, message string) {
+	_ = s.Emit(evError, errorEvent{Message: message})
+}
+
+// decimal formats an id as the AI backend and logs want it.
+func decimal(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,81 @@
+// Command amanda-backend is the Amanda chat platform's backend: accounts,
+// cookie sessions, chats and live AI replies over Socket.IO.
+//
+//	amanda-backend [--fake-ai]   serve (with --fake-ai, also run the fake model in-process)
+//	amanda-backend fake-ai       serve only the fake model on GRPC_AI_BACKEND_HOST:PORT
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "amanda-backend:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; tests call it with their own context.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	command := "serve"
+	if len(args) > 0 && args[0] == "fake-ai" {
+		command, args = args[0], args[1:]
+	}
+	flags := flag.NewFlagSet("amanda-backend", flag.ContinueOnError)
+	flags.SetOutput(stdout)
+	withFakeAI := flags.Bool("fake-ai", false, "also run the fake AI model in-process on GRPC_AI_BACKEND_HOST:PORT (development)")
+	tokens := flags.Int("fake-ai-tokens", 20, "tokens in each fake reply")
+	delay := flags.Duration("fake-ai-delay", 50*time.Millisecond, "pause between fake tokens")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("unknown argument %q", flags.Arg(0))
+	}
+
+	cfg, err := server.LoadConfig()
+	if err != nil {
+		return err
+	}
+	logger, err := server.NewLogger(cfg, stdout)
+	if err != nil {
+		return err
+	}
+	fake := fakeai.Options{Tokens: *tokens, Delay: *delay}
+	switch {
+	case command == "fake-ai":
+		logger.Warn("serving the FAKE AI model (deterministic replies, not a real model)", "addr", cfg.AIAddr())
+		return fakeai.Serve(ctx, cfg.AIAddr(), fake, logger)
+	case *withFakeAI:
+		logger.Warn("--fake-ai: replies come from the FAKE AI model served in-process", "addr", cfg.AIAddr())
+		fakeCtx, stopFake := context.WithCancel(ctx)
+		defer stopFake()
+		fakeErr := make(chan error, 1)
+		go func() { fakeErr <- fakeai.Serve(fakeCtx, cfg.AIAddr(), fake, logger) }()
+		err := server.Run(ctx, cfg, logger, version)
+		stopFake()
+		if ferr := <-fakeErr; ferr != nil && !errors.Is(ferr, context.Canceled) {
+			err = errors.Join(err, ferr)
+		}
+		return err
+	default:
+		return server.Run(ctx, cfg, logger, version)
+	}
+}

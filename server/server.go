@@ -1,0 +1,195 @@
+// Package server wires amanda-backend together: configuration, storage,
+// sessions, the REST API and its lifecycle.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/amanda-platform/amanda-backend/aiclient"
+	"github.com/amanda-platform/amanda-backend/auth"
+	"github.com/amanda-platform/amanda-backend/branding"
+	"github.com/amanda-platform/amanda-backend/handlers"
+	"github.com/amanda-platform/amanda-backend/session"
+	"github.com/amanda-platform/amanda-backend/store"
+)
+
+// sessionPurgeInterval is how often expired server-side sessions are deleted.
+const sessionPurgeInterval = 10 * time.Minute
+
+// App is the running service with everything it opened.
+type App struct {
+	cfg      Config
+	logger   *slog.Logger
+	store    store.Store
+	sessions *session.Manager
+	io       *socket.Server
+	replies  *handlers.Replies
+	handler  http.Handler
+	closers  []func() error
+	cancel   context.CancelFunc
+}
+
+// New opens storage and sessions and builds the HTTP handler.
+func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (app *App, err error) {
+	app = &App{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			app.Close()
+		}
+	}()
+
+	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return nil, err
+	}
+	app.store = db
+	app.closers = append(app.closers, db.Close)
+
+	backend, closeBackend, err := newSessionBackend(ctx, cfg, db)
+	if err != nil {
+		return nil, err
+	}
+	app.closers = append(app.closers, closeBackend)
+	sessions := session.NewManager(backend, cfg.SecretKey, session.Options{
+		CookieName: "session",
+		Secure:     cfg.CookieSecure(),
+		Permanent:  cfg.SessionPermanent,
+	})
+	app.sessions = sessions
+
+	brand := branding.NewProvider(cfg.BrandingFile)
+	if _, err := brand.Get(); err != nil {
+		logger.Error("branding file unusable; GET /api/branding answers 500 until a reload succeeds",
+			"file", cfg.BrandingFile, "error", err)
+	}
+
+	// One connection for the whole process; it connects lazily, so the
+	// service starts while the AI backend is down and recovers with it.
+	ai, err := aiclient.New(aiclient.Options{
+		Address:           cfg.AIAddr(),
+		TLS:               cfg.AITLS,
+		CAFile:            cfg.AICAFile,
+		ReplyTimeout:      cfg.AIReplyTimeout.Duration(),
+		FirstTokenTimeout: cfg.AIFirstTokenTimeout.Duration(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	app.closers = append(app.closers, ai.Close)
+	app.replies = handlers.NewReplies(logger)
+
+	api := &handlers.API{
+		Store:    db,
+		Sessions: sessions,
+		Hasher:   auth.NewHasher(runtime.NumCPU()),
+		Branding: brand,
+		Logger:   logger,
+		Version:  version,
+		AI:       ai,
+		Replies:  app.replies,
+	}
+	app.io = newSocketServer(cfg, api)
+	api.OnLogout = func(sessionID string) {
+		app.io.In(handlers.SessionRoom(sessionID)).DisconnectSockets(true)
+	}
+	// Socket.IO is routed before Echo so that Echo's body limit and
+	// middleware never touch its long-lived requests.
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", app.io.ServeHandler(nil))
+	mux.Handle("/", handlers.NewHTTPHandler(api, cfg.CORSOrigins))
+	app.handler = mux
+
+	// Background work lives until Close.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	app.cancel = cancel
+	go sessions.RunPurger(bg, sessionPurgeInterval, logger)
+	return app, nil
+}
+
+// Handler is the whole service as an http.Handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Close releases everything New opened, last opened first.
+func (a *App) Close() error {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// Serve answers on ln until ctx is done, then shuts down gracefully within
+// SHUTDOWN_TIMEOUT.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("server: serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.Duration())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout.Duration())
+	defer cancel()
+	// Stop accepting, let streaming replies finish (or store what they
+	// got), then close the sockets: http.Server.Shutdown alone would leave
+	// hijacked WebSockets open.
+	ln.Close()
+	a.replies.Shutdown(shutdownCtx)
+	closed := make(chan struct{})
+	a.io.Close(func(error) { close(closed) })
+	select {
+	case <-closed:
+	case <-shutdownCtx.Done():
+	}
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	return nil
+}
+
+// redactURL hides a password in a connection URL before it is logged.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// Run starts the service on FLASK_HOST:FLASK_PORT and serves until ctx is done.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger, version string) error {
+	app, err := New(ctx, cfg, logger, version)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("server: unable to listen on %s (FLASK_HOST/FLASK_PORT): %w", cfg.Addr(), err)
+	}
+	logger.Info("amanda-backend listening", "addr", ln.Addr().String(), "version", version,
+		"env", cfg.FlaskEnv, "database", redactURL(cfg.DatabaseURL), "sessions", cfg.SessionType)
+	return app.Serve(ctx, ln)
+}
