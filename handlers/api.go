@@ -22,6 +22,10 @@ type API struct {
 	Version  string
 	AI       ReplyStreamer
 	Replies  *Replies
+	// MaxQueuedPackets is how many packets may wait for one socket's
+	// transport before the socket is dropped: Emit never blocks, so a
+	// client that stops reading would otherwise grow memory without bound.
+	MaxQueuedPackets int
 	// OnLogout, when set, runs after a session ends, e.g. to disconnect
 	// that session's open sockets.
 	OnLogout func(sessionID string)

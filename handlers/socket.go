@@ -25,11 +25,6 @@ const (
 	msgShuttingDown    = "Server is restarting. Please try again in a moment."
 )
 
-// maxQueuedPackets caps what the server buffers for one socket: Emit never
-// blocks, so a client that stops reading would otherwise grow memory
-// without bound while a reply streams to it.
-const maxQueuedPackets = 2048
-
 // socketUser is what a socket carries from its handshake.
 type socketUser struct {
 	SessionID string
@@ -79,9 +74,9 @@ func (a *API) OnSocketConnection(s *socket.Socket) {
 func (a *API) watchQueue(s *socket.Socket, user *socketUser) {
 	conn := s.Conn()
 	_ = conn.On("packetCreate", func(...any) {
-		if user.queued.Add(1) == maxQueuedPackets {
+		if user.queued.Add(1) == int64(a.MaxQueuedPackets) {
 			a.Logger.Warn("dropping a socket that stopped reading", "socket", string(s.Id()),
-				"user_id", user.UserID, "queued_packets", maxQueuedPackets)
+				"user_id", user.UserID, "queued_packets", a.MaxQueuedPackets)
 			go s.Disconnect(true)
 		}
 	})

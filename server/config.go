@@ -45,6 +45,10 @@ type Config struct {
 	AIReplyTimeout      Seconds `envconfig:"AI_REPLY_TIMEOUT" default:"120s"`
 	AIFirstTokenTimeout Seconds `envconfig:"AI_FIRST_TOKEN_TIMEOUT" default:"30s"`
 
+	// SocketMaxQueuedPackets drops a client that lets this many packets
+	// pile up unread (Emit has no backpressure).
+	SocketMaxQueuedPackets int `envconfig:"SOCKET_MAX_QUEUED_PACKETS" default:"2048"`
+
 	ShutdownTimeout Seconds `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
 	LogFormat       string  `envconfig:"LOG_FORMAT"`
 	LogLevel        string  `envconfig:"LOG_LEVEL" default:"info"`
@@ -161,6 +165,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)
 		}
+	}
+	if c.SocketMaxQueuedPackets < 16 {
+		return fmt.Errorf("config: SOCKET_MAX_QUEUED_PACKETS must be at least 16, got %d", c.SocketMaxQueuedPackets)
 	}
 	if c.LogFormat == "" {
 		c.LogFormat = "text"

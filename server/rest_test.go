@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
 func mustParseURL(t *testing.T, raw string) *url.URL {
@@ -168,7 +170,12 @@ func TestProtectedRoutesNeedSession(t *testing.T) {
 }
 
 func TestChats(t *testing.T) {
-	srv := startSQLiteServer(t)
+	storetest.EachEmpty(t, func(t *testing.T, databaseURL string) {
+		testChats(t, startServer(t, databaseURL, func(c *Config) { c.SessionType = "sqlalchemy" }))
+	})
+}
+
+func testChats(t *testing.T, srv *testServer) {
 	ctx := context.Background()
 	alice := newBrowser(t, srv)
 	alice.signup("alice@example.com", "password123")

@@ -97,6 +97,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		Version:  version,
 		AI:       ai,
 		Replies:  app.replies,
+
+		MaxQueuedPackets: cfg.SocketMaxQueuedPackets,
 	}
 	app.io = newSocketServer(cfg, api)
 	api.OnLogout = func(sessionID string) {
