@@ -40,6 +40,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) *echo.Echo {
 
 	e.GET("/", a.handleRoot())
 	e.GET("/health", a.handleHealth())
+	e.GET("/ready", a.handleReady())
 
 	e.POST("/api/auth/signup", a.handleSignup())
 	e.POST("/api/auth/login", a.handleLogin())

@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ type testServer struct {
 	URL string
 	app *App
 	cfg Config
+	// shutdown stops the service as SIGTERM does and returns Serve's error.
+	shutdown func() error
 }
 
 // startServer runs the real service on databaseURL until the test ends.
@@ -55,16 +58,21 @@ func startServer(t *testing.T, databaseURL string, configure ...func(*Config)) *
 	}
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(ctx, ln) }()
+	srv := &testServer{URL: "http://" + ln.Addr().String(), app: app, cfg: cfg}
+	srv.shutdown = sync.OnceValue(func() error {
+		cancel() // what SIGTERM does to main's context
+		err := <-done
+		if cerr := app.Close(); cerr != nil {
+			t.Errorf("close: %v", cerr)
+		}
+		return err
+	})
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := srv.shutdown(); err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		if err := app.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), app: app, cfg: cfg}
+	return srv
 }
 
 // startSQLiteServer runs the service on a fresh SQLite file.

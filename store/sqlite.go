@@ -78,7 +78,10 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger) (Store, e
 		writer.Close()
 		return nil, fmt.Errorf("store: unable to open SQLite database %s: %w", path, err)
 	}
-	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	readers := max(4, runtime.NumCPU())
+	reader.SetMaxOpenConns(readers)
+	// Kept open: a new connection re-reads the schema and reruns the pragmas.
+	reader.SetMaxIdleConns(readers)
 	logger.Info("opened SQLite database", "path", path)
 	return &sqliteStore{writer: writer, reader: reader}, nil
 }
