@@ -1,0 +1,55 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/amanda-platform/amanda-backend/fakeai"
+)
+
+// TestAIBackendRestart: the AI backend goes away between two messages and
+// comes back on the same address; the service recovers with no restart.
+func TestAIBackendRestart(t *testing.T) {
+	opts := fakeai.Options{Tokens: fakeTokens}
+	addr, stop, err := fakeai.Start("", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startSQLiteServer(t, useAI(t, addr))
+	u := newChatUser(t, srv, "restart@example.com")
+	c := newSIOClient(t)
+	c.mustConnect(srv, u.cookie, "websocket")
+
+	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "one"})
+	c.until("message_complete")
+
+	stop()
+	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "two"})
+	if e := c.next(); e.Event != "error" || e.field(t, "message") != "AI service unavailable. Please try again later." {
+		t.Fatalf("with the backend down: %s %s", e.Event, e.Data)
+	}
+
+	_, stop, err = fakeai.Start(addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	// gRPC reconnects with backoff; the client may need a retry or two.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "three"})
+		e := c.next()
+		if e.Event == "message_token" {
+			c.until("message_complete")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery after the AI backend came back: %s %s", e.Event, e.Data)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stored := u.storedMessages(t)
+	if last := stored[len(stored)-1]; last["role"] != "assistant" || last["content"] != fakeai.Reply("three", fakeTokens) {
+		t.Fatalf("last stored %v", last)
+	}
+}
