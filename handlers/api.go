@@ -12,7 +12,7 @@ import (
 	"github.com/amanda-platform/amanda-backend/store"
 )
 
-// API is every dependency the REST handlers need.
+// API is every dependency of the REST and Socket.IO handlers.
 type API struct {
 	Store    store.Store
 	Sessions *session.Manager
@@ -26,9 +26,13 @@ type API struct {
 	// transport before the socket is dropped: Emit never blocks, so a
 	// client that stops reading would otherwise grow memory without bound.
 	MaxQueuedPackets int
+	// MaxSocketsPerUser caps one user's open sockets on this instance; 0 is no cap.
+	MaxSocketsPerUser int
 	// OnLogout, when set, runs after a session ends, e.g. to disconnect
 	// that session's open sockets.
 	OnLogout func(sessionID string)
+
+	sockets socketCounter
 }
 
 // Time is a UTC timestamp in ISO 8601 with an explicit offset; the old

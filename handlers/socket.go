@@ -53,6 +53,12 @@ func (a *API) AuthenticateSocket(s *socket.Socket, next func(*socket.ExtendedErr
 		reject()
 		return
 	}
+	// A soft check that gives the client a clear connect_error; the count
+	// is kept in OnSocketConnection, which also enforces it.
+	if a.MaxSocketsPerUser > 0 && a.sockets.count(sess.UserID) >= a.MaxSocketsPerUser {
+		next(socket.NewExtendedError(msgTooManySockets, nil))
+		return
+	}
 	s.SetData(&socketUser{SessionID: sess.ID, UserID: sess.UserID})
 	next(nil)
 }
@@ -60,6 +66,12 @@ func (a *API) AuthenticateSocket(s *socket.Socket, next func(*socket.ExtendedErr
 // OnSocketConnection registers the events of an admitted socket.
 func (a *API) OnSocketConnection(s *socket.Socket) {
 	user := s.Data().(*socketUser)
+	_ = s.On("disconnect", func(...any) { a.sockets.add(user.UserID, -1) })
+	if n := a.sockets.add(user.UserID, 1); a.MaxSocketsPerUser > 0 && n > a.MaxSocketsPerUser {
+		emitError(s, msgTooManySockets)
+		s.Disconnect(true)
+		return
+	}
 	s.Join(SessionRoom(user.SessionID))
 	a.watchQueue(s, user)
 	s.On(evSendMessage, func(args ...any) {

@@ -49,6 +49,8 @@ type Config struct {
 	// pile up unread (Emit has no backpressure).
 	SocketMaxQueuedPackets int `envconfig:"SOCKET_MAX_QUEUED_PACKETS" default:"2048"`
 
+	MaxSocketsPerUser int `envconfig:"MAX_SOCKETS_PER_USER" default:"20"`
+
 	ShutdownTimeout Seconds `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
 	LogFormat       string  `envconfig:"LOG_FORMAT"`
 	LogLevel        string  `envconfig:"LOG_LEVEL" default:"info"`

@@ -98,7 +98,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		AI:       ai,
 		Replies:  app.replies,
 
-		MaxQueuedPackets: cfg.SocketMaxQueuedPackets,
+		MaxQueuedPackets:  cfg.SocketMaxQueuedPackets,
+		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
 	}
 	app.io = newSocketServer(cfg, api)
 	api.OnLogout = func(sessionID string) {

@@ -324,3 +324,33 @@ func TestLogoutEndsSockets(t *testing.T) {
 		}
 	})
 }
+
+func TestSocketsPerUserAreCapped(t *testing.T) {
+	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.MaxSocketsPerUser = 2 })
+	u := newChatUser(t, srv, "many@example.com")
+	first, second := newSIOClient(t), newSIOClient(t)
+	first.mustConnect(srv, u.cookie, "websocket")
+	second.mustConnect(srv, u.cookie, "polling")
+
+	third := newSIOClient(t)
+	third.connect(srv, u.cookie, testOrigin, "websocket")
+	if e := third.next(); e.Event != "connect_error" || e.field(t, "message") != "Too many connections" {
+		t.Fatalf("third socket: %s %s", e.Event, e.Data)
+	}
+	// Another user is not affected, and a closed socket frees its slot.
+	newSIOClient(t).mustConnect(srv, newChatUser(t, srv, "few@example.com").cookie, "websocket")
+	first.disconnect()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		again := newSIOClient(t)
+		again.connect(srv, u.cookie, testOrigin, "websocket")
+		e := again.next()
+		if e.Event == "connect" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not freed: %s %s", e.Event, e.Data)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
