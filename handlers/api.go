@@ -22,6 +22,8 @@ type API struct {
 	Version  string
 	AI       ReplyStreamer
 	Replies  *Replies
+	// Speech is nil when voice is not configured.
+	Speech Speech
 	// MaxQueuedPackets is how many packets may wait for one socket's
 	// transport before the socket is dropped: Emit never blocks, so a
 	// client that stops reading would otherwise grow memory without bound.

@@ -42,13 +42,9 @@ type completeEvent struct {
 // errInvalidMessage marks a payload that is not {chat_id, message}.
 var errInvalidMessage = errors.New(msgInvalidMessage)
 
-// parseSendMessage reads {chat_id, message}; chat_id may be a number or a
-// decimal string.
+// parseSendMessage reads {chat_id, message}.
 func parseSendMessage(args []any) (chatID int64, text string, err error) {
-	if len(args) == 0 {
-		return 0, "", errInvalidMessage
-	}
-	data, ok := args[0].(map[string]any)
+	data, ok := eventObject(args)
 	if !ok {
 		return 0, "", errInvalidMessage
 	}
@@ -56,21 +52,35 @@ func parseSendMessage(args []any) (chatID int64, text string, err error) {
 	if !ok {
 		return 0, "", errInvalidMessage
 	}
-	switch id := data["chat_id"].(type) {
-	case float64:
-		if id != math.Trunc(id) || id < 1 || id > 1<<53 {
-			return 0, "", errInvalidMessage
-		}
-		chatID = int64(id)
-	case string:
-		chatID, err = strconv.ParseInt(id, 10, 64)
-		if err != nil || chatID < 1 {
-			return 0, "", errInvalidMessage
-		}
-	default:
+	chatID, ok = parseChatID(data["chat_id"])
+	if !ok {
 		return 0, "", errInvalidMessage
 	}
 	return chatID, text, nil
+}
+
+// eventObject is an event's first argument as a JSON object.
+func eventObject(args []any) (map[string]any, bool) {
+	if len(args) == 0 {
+		return nil, false
+	}
+	data, ok := args[0].(map[string]any)
+	return data, ok
+}
+
+// parseChatID accepts a positive integer as a JSON number or a decimal string.
+func parseChatID(v any) (int64, bool) {
+	switch id := v.(type) {
+	case float64:
+		if id != math.Trunc(id) || id < 1 || id > 1<<53 {
+			return 0, false
+		}
+		return int64(id), true
+	case string:
+		n, err := strconv.ParseInt(id, 10, 64)
+		return n, err == nil && n > 0
+	}
+	return 0, false
 }
 
 // chatTitle cuts a first message to a title: at most 40 characters, at a
@@ -114,7 +124,7 @@ func (a *API) onSendMessage(s *socket.Socket, user *socketUser, args []any) {
 	if !a.checkChat(s, user, chatID) {
 		return
 	}
-	a.submitReply(s, user, chatID, text, nil)
+	a.submitTurn(s, user, chatID, chatTurn{text: fixedText(text)})
 }
 
 // checkChat emits the contract's error unless the chat is the user's.
@@ -133,13 +143,30 @@ func (a *API) checkChat(s *socket.Socket, user *socketUser, chatID int64) bool {
 	return false
 }
 
-// submitReply queues the chat turn: store the user's message, stream the
-// AI's reply to the socket, store it. afterReply, when set, runs with the
-// stored reply (voice answers with speech).
-func (a *API) submitReply(s *socket.Socket, user *socketUser, chatID int64, text string, afterReply func(ctx context.Context, reply string)) {
+// chatTurn is one turn of a chat as the queue runs it.
+type chatTurn struct {
+	// text yields the user's message; false ends the turn (it reported why).
+	text func(ctx context.Context) (string, bool)
+	// afterReply, when set, runs with the stored reply (voice answers with speech).
+	afterReply func(ctx context.Context, reply string)
+}
+
+// fixedText is the turn text of a typed message.
+func fixedText(text string) func(context.Context) (string, bool) {
+	return func(context.Context) (string, bool) { return text, true }
+}
+
+// submitTurn queues the turn behind the chat's earlier ones: get the text,
+// store it, stream the AI's reply to the socket, store that. Text and voice
+// share this one path.
+func (a *API) submitTurn(s *socket.Socket, user *socketUser, chatID int64, turn chatTurn) {
 	ok := a.Replies.Submit(chatID, func(ctx context.Context) {
-		if reply, ok := a.reply(ctx, s, user, chatID, text); ok && afterReply != nil {
-			afterReply(ctx, reply)
+		text, ok := turn.text(ctx)
+		if !ok {
+			return
+		}
+		if reply, ok := a.reply(ctx, s, user, chatID, text); ok && turn.afterReply != nil {
+			turn.afterReply(ctx, reply)
 		}
 	})
 	if !ok {

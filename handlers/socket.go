@@ -30,6 +30,10 @@ type socketUser struct {
 	SessionID string
 	UserID    int64
 	queued    atomic.Int64 // packets created and not yet flushed to the transport
+	// ctx ends when the socket disconnects, cancelling work done only for
+	// this client (speech); replies have a context of their own.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // SessionRoom is the room of every socket of one session, so a logout can
@@ -66,7 +70,11 @@ func (a *API) AuthenticateSocket(s *socket.Socket, next func(*socket.ExtendedErr
 // OnSocketConnection registers the events of an admitted socket.
 func (a *API) OnSocketConnection(s *socket.Socket) {
 	user := s.Data().(*socketUser)
-	_ = s.On("disconnect", func(...any) { a.sockets.add(user.UserID, -1) })
+	user.ctx, user.cancel = context.WithCancel(context.Background())
+	_ = s.On("disconnect", func(...any) {
+		user.cancel()
+		a.sockets.add(user.UserID, -1)
+	})
 	if n := a.sockets.add(user.UserID, 1); a.MaxSocketsPerUser > 0 && n > a.MaxSocketsPerUser {
 		emitError(s, msgTooManySockets)
 		s.Disconnect(true)
@@ -74,11 +82,18 @@ func (a *API) OnSocketConnection(s *socket.Socket) {
 	}
 	s.Join(SessionRoom(user.SessionID))
 	a.watchQueue(s, user)
-	s.On(evSendMessage, func(args ...any) {
-		if a.recheckSession(s, user) {
-			a.onSendMessage(s, user, args)
-		}
-	})
+	events := map[string]func(*socket.Socket, *socketUser, []any){
+		evSendMessage:      a.onSendMessage,
+		evSendVoiceMessage: a.onSendVoiceMessage,
+		evTextToSpeech:     a.onTextToSpeech,
+	}
+	for name, handle := range events {
+		_ = s.On(name, func(args ...any) {
+			if a.recheckSession(s, user) {
+				handle(s, user, args)
+			}
+		})
+	}
 }
 
 // watchQueue counts the packets waiting for the transport and drops a

@@ -51,6 +51,15 @@ type Config struct {
 
 	MaxSocketsPerUser int `envconfig:"MAX_SOCKETS_PER_USER" default:"20"`
 
+	OpenAIAPIKey  string  `envconfig:"OPENAI_API_KEY"`
+	OpenAIBaseURL string  `envconfig:"OPENAI_BASE_URL" default:"https://api.openai.com/v1"`
+	VoiceEnabled  *bool   `envconfig:"VOICE_ENABLED"`
+	ASRModel      string  `envconfig:"ASR_MODEL" default:"whisper-1"`
+	TTSModel      string  `envconfig:"TTS_MODEL" default:"tts-1"`
+	TTSVoice      string  `envconfig:"TTS_VOICE" default:"nova"`
+	TTSFormat     string  `envconfig:"TTS_FORMAT" default:"mp3"`
+	SpeechTimeout Seconds `envconfig:"SPEECH_TIMEOUT" default:"60s"`
+
 	ShutdownTimeout Seconds `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
 	LogFormat       string  `envconfig:"LOG_FORMAT"`
 	LogLevel        string  `envconfig:"LOG_LEVEL" default:"info"`
@@ -118,6 +127,15 @@ func (c Config) CookieSecure() bool {
 	return c.Production()
 }
 
+// Voice reports whether voice is on: VOICE_ENABLED, defaulting to true
+// when OPENAI_API_KEY is set.
+func (c Config) Voice() bool {
+	if c.VoiceEnabled != nil {
+		return *c.VoiceEnabled
+	}
+	return c.OpenAIAPIKey != ""
+}
+
 // Addr is the HTTP listen address.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
@@ -163,6 +181,7 @@ func (c *Config) Validate() error {
 	c.CORSOrigins = origins
 	for name, d := range map[string]Seconds{
 		"AI_REPLY_TIMEOUT": c.AIReplyTimeout, "AI_FIRST_TOKEN_TIMEOUT": c.AIFirstTokenTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+		"SPEECH_TIMEOUT": c.SpeechTimeout,
 	} {
 		if d <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)

@@ -88,6 +88,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	app.closers = append(app.closers, ai.Close)
 	app.replies = handlers.NewReplies(logger)
 
+	voice, err := newSpeech(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+
 	api := &handlers.API{
 		Store:    db,
 		Sessions: sessions,
@@ -97,6 +102,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		Version:  version,
 		AI:       ai,
 		Replies:  app.replies,
+		Speech:   voice,
 
 		MaxQueuedPackets:  cfg.SocketMaxQueuedPackets,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser,

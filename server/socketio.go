@@ -12,8 +12,14 @@ import (
 	"github.com/amanda-platform/amanda-backend/handlers"
 )
 
-// maxSocketPayload is the largest Engine.IO message accepted.
-const maxSocketPayload = 1 << 20
+// Largest Engine.IO message accepted. With voice on, a 25 MB recording
+// (the speech API's limit) arrives as about 33.4 MB of base64 in JSON and
+// must reach the handler, which answers a clear error above 25 MB; a
+// message over the limit would silently kill the connection instead.
+const (
+	maxSocketPayload      = 1 << 20
+	maxVoiceSocketPayload = 36 << 20
+)
 
 // newSocketServer builds the Socket.IO server: same CORS allow-list and
 // cookie session as REST, WebSocket and polling both.
@@ -22,7 +28,11 @@ func newSocketServer(cfg Config, api *handlers.API) *socket.Server {
 	opts.SetServeClient(false)
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
-	opts.SetMaxHttpBufferSize(maxSocketPayload)
+	if cfg.Voice() {
+		opts.SetMaxHttpBufferSize(maxVoiceSocketPayload)
+	} else {
+		opts.SetMaxHttpBufferSize(maxSocketPayload)
+	}
 	opts.SetTransports(types.NewSet(engine.Polling, engine.WebSocket))
 	opts.SetCors(&types.Cors{Origin: slices.Clone(cfg.CORSOrigins), Credentials: true})
 	// Browsers send cookies on cross-site WebSocket handshakes, so an
