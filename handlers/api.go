@@ -8,6 +8,7 @@ import (
 
 	"github.com/amanda-platform/amanda-backend/auth"
 	"github.com/amanda-platform/amanda-backend/branding"
+	"github.com/amanda-platform/amanda-backend/metrics"
 	"github.com/amanda-platform/amanda-backend/session"
 	"github.com/amanda-platform/amanda-backend/store"
 )
@@ -22,6 +23,8 @@ type API struct {
 	Version  string
 	AI       ReplyStreamer
 	Replies  *Replies
+	Metrics  *metrics.Metrics
+	Limits   Limits
 	// Speech is nil when voice is not configured.
 	Speech Speech
 	// MaxQueuedPackets is how many packets may wait for one socket's

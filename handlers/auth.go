@@ -63,6 +63,9 @@ func credentials(c echo.Context) (email, password string, err error) {
 
 func (a *API) handleSignup() echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := a.allow(scopeSignup, a.Limits.SignupByIP, a.clientIP(c)); err != nil {
+			return err
+		}
 		email, password, err := credentials(c)
 		if err != nil {
 			return err
@@ -103,8 +106,14 @@ func (a *API) handleSignup() echo.HandlerFunc {
 
 func (a *API) handleLogin() echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := a.allow(scopeLogin, a.Limits.LoginByIP, a.clientIP(c)); err != nil {
+			return err
+		}
 		email, password, err := credentials(c)
 		if err != nil {
+			return err
+		}
+		if err := a.allow(scopeLogin, a.Limits.LoginByEmail, email); err != nil {
 			return err
 		}
 		ctx := c.Request().Context()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -14,6 +15,8 @@ type Error struct {
 	Status  int
 	Message string
 	Err     error
+	// RetryAfter, when set, becomes the Retry-After header of a 429.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -75,6 +78,9 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		switch {
 		case errors.As(err, &appErr):
 			status, message = appErr.Status, appErr.Message
+			if appErr.RetryAfter > 0 {
+				c.Response().Header().Set("Retry-After", retryAfterSeconds(appErr.RetryAfter))
+			}
 		case errors.As(err, &httpErr):
 			status = httpErr.Code
 			message = httpMessage(status)

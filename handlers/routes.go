@@ -17,6 +17,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler(a.Logger)
 
+	e.Use(a.Metrics.EchoMiddleware()) // first, so recovered panics are counted
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(a.Logger))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/amanda-platform/amanda-backend/aiclient"
 )
 
 // maxMessageBytes bounds one chat message.
@@ -188,11 +190,22 @@ func (a *API) reply(ctx context.Context, s *socket.Socket, user *socketUser, cha
 		return "", false
 	}
 
+	done := a.Metrics.ReplyStarted()
+	defer done()
+	start, streamed := time.Now(), false
 	full, streamErr := a.AI.StreamReply(ctx, user.UserID, chatID, text, func(chunk string) error {
+		if !streamed {
+			streamed = true
+			a.Metrics.FirstToken(time.Since(start))
+		}
+		a.Metrics.TokensStreamed(1)
 		return s.Emit(evMessageToken, tokenEvent{Text: chunk})
 	})
 	if streamErr == nil && full == "" {
 		streamErr = errors.New("the AI backend sent an empty reply")
+	}
+	if streamErr != nil {
+		a.Metrics.AIError(aiErrorKind(streamErr))
 	}
 	if full == "" {
 		log.Warn("AI reply failed", "error", streamErr)
@@ -216,4 +229,19 @@ func (a *API) reply(ctx context.Context, s *socket.Socket, user *socketUser, cha
 	}
 	_ = s.Emit(evMessageComplete, completeEvent{MessageID: stored.ID, FullText: full})
 	return full, true
+}
+
+// aiErrorKind names an AI failure for metrics.
+func aiErrorKind(err error) string {
+	switch {
+	case errors.Is(err, aiclient.ErrUnavailable):
+		return "unavailable"
+	case errors.Is(err, aiclient.ErrFirstTokenTimeout):
+		return "first_token_timeout"
+	case errors.Is(err, aiclient.ErrTimeout):
+		return "timeout"
+	case errors.Is(err, aiclient.ErrStream):
+		return "stream"
+	}
+	return "other"
 }

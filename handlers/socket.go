@@ -71,9 +71,11 @@ func (a *API) AuthenticateSocket(s *socket.Socket, next func(*socket.ExtendedErr
 func (a *API) OnSocketConnection(s *socket.Socket) {
 	user := s.Data().(*socketUser)
 	user.ctx, user.cancel = context.WithCancel(context.Background())
+	a.Metrics.SocketConnected()
 	_ = s.On("disconnect", func(...any) {
 		user.cancel()
 		a.sockets.add(user.UserID, -1)
+		a.Metrics.SocketDisconnected()
 	})
 	if n := a.sockets.add(user.UserID, 1); a.MaxSocketsPerUser > 0 && n > a.MaxSocketsPerUser {
 		emitError(s, msgTooManySockets)
@@ -82,15 +84,19 @@ func (a *API) OnSocketConnection(s *socket.Socket) {
 	}
 	s.Join(SessionRoom(user.SessionID))
 	a.watchQueue(s, user)
-	events := map[string]func(*socket.Socket, *socketUser, []any){
-		evSendMessage:      a.onSendMessage,
-		evSendVoiceMessage: a.onSendVoiceMessage,
-		evTextToSpeech:     a.onTextToSpeech,
+	events := []struct {
+		name    string
+		handle  func(*socket.Socket, *socketUser, []any)
+		limited bool // counts against RATELIMIT_MESSAGES
+	}{
+		{evSendMessage, a.onSendMessage, true},
+		{evSendVoiceMessage, a.onSendVoiceMessage, true},
+		{evTextToSpeech, a.onTextToSpeech, false},
 	}
-	for name, handle := range events {
-		_ = s.On(name, func(args ...any) {
-			if a.recheckSession(s, user) {
-				handle(s, user, args)
+	for _, ev := range events {
+		_ = s.On(ev.name, func(args ...any) {
+			if a.recheckSession(s, user) && (!ev.limited || a.allowMessage(s, user)) {
+				ev.handle(s, user, args)
 			}
 		})
 	}

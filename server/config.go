@@ -11,6 +11,8 @@ import (
 
 	"github.com/joho/godotenv"
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/amanda-platform/amanda-backend/ratelimit"
 )
 
 // DevelopmentSecretKey is the key the old service shipped for development.
@@ -50,6 +52,14 @@ type Config struct {
 	SocketMaxQueuedPackets int `envconfig:"SOCKET_MAX_QUEUED_PACKETS" default:"2048"`
 
 	MaxSocketsPerUser int `envconfig:"MAX_SOCKETS_PER_USER" default:"20"`
+
+	RateLimitEnabled  bool   `envconfig:"RATELIMIT_ENABLED" default:"true"`
+	RateLimitLogin    string `envconfig:"RATELIMIT_LOGIN" default:"10/minute"`
+	RateLimitSignup   string `envconfig:"RATELIMIT_SIGNUP" default:"5/minute"`
+	RateLimitMessages string `envconfig:"RATELIMIT_MESSAGES" default:"30/minute"`
+	TrustedProxies    string `envconfig:"TRUSTED_PROXIES"`
+
+	MetricsEnabled bool `envconfig:"METRICS_ENABLED" default:"true"`
 
 	OpenAIAPIKey  string  `envconfig:"OPENAI_API_KEY"`
 	OpenAIBaseURL string  `envconfig:"OPENAI_BASE_URL" default:"https://api.openai.com/v1"`
@@ -186,6 +196,16 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)
 		}
+	}
+	for name, spec := range map[string]string{
+		"RATELIMIT_LOGIN": c.RateLimitLogin, "RATELIMIT_SIGNUP": c.RateLimitSignup, "RATELIMIT_MESSAGES": c.RateLimitMessages,
+	} {
+		if _, err := ratelimit.ParseRate(spec); err != nil {
+			return fmt.Errorf("config: %s: %w", name, err)
+		}
+	}
+	if _, err := ratelimit.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("config: TRUSTED_PROXIES: %w", err)
 	}
 	if c.SocketMaxQueuedPackets < 16 {
 		return fmt.Errorf("config: SOCKET_MAX_QUEUED_PACKETS must be at least 16, got %d", c.SocketMaxQueuedPackets)

@@ -39,6 +39,8 @@ func startServer(t *testing.T, databaseURL string, configure ...func(*Config)) *
 	cfg.SessionFileDir = filepath.Join(t.TempDir(), "sessions")
 	cfg.BrandingFile = filepath.Join(t.TempDir(), "branding.yaml")
 	cfg.ShutdownTimeout = Seconds(5 * time.Second)
+	// Tests sign many users up from one address; limits_test.go turns them on.
+	cfg.RateLimitEnabled = false
 	for _, f := range configure {
 		f(&cfg)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/amanda-platform/amanda-backend/auth"
 	"github.com/amanda-platform/amanda-backend/branding"
 	"github.com/amanda-platform/amanda-backend/handlers"
+	"github.com/amanda-platform/amanda-backend/metrics"
 	"github.com/amanda-platform/amanda-backend/session"
 	"github.com/amanda-platform/amanda-backend/store"
 )
@@ -92,6 +93,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	if err != nil {
 		return nil, err
 	}
+	limits, closeLimits := newLimits(cfg)
+	app.closers = append(app.closers, closeLimits)
+	meters := metrics.New()
+	meters.RegisterPool("main", func() metrics.PoolStats {
+		st := db.Stats()
+		return metrics.PoolStats{InUse: st.InUse, Idle: st.Idle, MaxOpen: st.MaxOpen}
+	})
 
 	api := &handlers.API{
 		Store:    db,
@@ -103,6 +111,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		AI:       ai,
 		Replies:  app.replies,
 		Speech:   voice,
+		Metrics:  meters,
+		Limits:   limits,
 
 		MaxQueuedPackets:  cfg.SocketMaxQueuedPackets,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
@@ -115,6 +125,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	// middleware never touch its long-lived requests.
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", app.io.ServeHandler(nil))
+	if cfg.MetricsEnabled {
+		mux.Handle("GET /metrics", meters.Handler())
+	}
 	mux.Handle("/", handlers.NewHTTPHandler(api, cfg.CORSOrigins))
 	app.handler = mux
 

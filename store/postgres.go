@@ -113,3 +113,8 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logge
 	logMigrations(logger, applied)
 	return nil
 }
+
+func (s *postgresStore) Stats() PoolStats {
+	st := s.pool.Stat()
+	return PoolStats{InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()), MaxOpen: int(st.MaxConns())}
+}

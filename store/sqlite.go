@@ -240,3 +240,8 @@ func sqliteForeignKeyCheck(ctx context.Context, tx *sql.Tx) error {
 	}
 	return rows.Err()
 }
+
+func (s *sqliteStore) Stats() PoolStats {
+	w, r := s.writer.Stats(), s.reader.Stats()
+	return PoolStats{InUse: w.InUse + r.InUse, Idle: w.Idle + r.Idle, MaxOpen: w.MaxOpenConnections + r.MaxOpenConnections}
+}

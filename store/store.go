@@ -85,10 +85,19 @@ type Store interface {
 	// Sessions is the server-side session table in the application database.
 	Sessions() SessionTable
 
+	// Stats is the connection pool's use, for metrics.
+	Stats() PoolStats
+
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the connections.
 	Close() error
+}
+
+// PoolStats is how many database connections are in use and idle, and the
+// most that may be open (SQLite counts its reader and writer pools).
+type PoolStats struct {
+	InUse, Idle, MaxOpen int
 }
 
 // SessionTable stores opaque session data by id with an expiry, so several
