@@ -117,6 +117,12 @@ type response struct {
 // do sends body (nil for none) as JSON from the client's origin.
 func (b *browser) do(method, path string, body any) response {
 	b.t.Helper()
+	return b.doWithHeader(method, path, body, nil)
+}
+
+// doWithHeader is do with extra request headers.
+func (b *browser) doWithHeader(method, path string, body any, header http.Header) response {
+	b.t.Helper()
 	var reader io.Reader
 	switch v := body.(type) {
 	case nil:
@@ -134,6 +140,9 @@ func (b *browser) do(method, path string, body any) response {
 	req, err := http.NewRequest(method, b.base+path, reader)
 	if err != nil {
 		b.t.Fatal(err)
+	}
+	for name, values := range header {
+		req.Header[name] = values
 	}
 	req.Header.Set("Origin", testOrigin)
 	if body != nil {

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/amanda-platform/amanda-backend/fakeai"
+)
+
+// withLimits turns the rate limits on with small numbers.
+func withLimits(c *Config) {
+	c.RateLimitEnabled = true
+	c.RateLimitLogin, c.RateLimitSignup, c.RateLimitMessages = "3/minute", "2/minute", "2/minute"
+}
+
+// expectTooMany checks the contract's 429.
+func expectTooMany(t *testing.T, r response) {
+	t.Helper()
+	expect(t, r, http.StatusTooManyRequests, "Too many requests. Please try again later.")
+	if secs, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || secs < 1 || secs > 60 {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+}
+
+func TestSignupIsLimitedPerIP(t *testing.T) {
+	srv := startSQLiteServer(t, withLimits)
+	for i := range 2 {
+		newBrowser(t, srv).signup(fmt.Sprintf("s%d@example.com", i), "password123")
+	}
+	expectTooMany(t, newBrowser(t, srv).do("POST", "/api/auth/signup", map[string]string{"email": "s9@example.com", "password": "password123"}))
+}
+
+func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {
+	t.Run("per email, from many addresses", func(t *testing.T) {
+		// Behind a trusted proxy each attempt comes from another client address.
+		srv := startSQLiteServer(t, withLimits, func(c *Config) { c.TrustedProxies = "127.0.0.0/8" })
+		newBrowser(t, srv).signup("victim@example.com", "password123")
+		login := func(ip, email string) response {
+			b := newBrowser(t, srv)
+			return b.doWithHeader("POST", "/api/auth/login", map[string]string{"email": email, "password": "wrong-password"},
+				http.Header{"X-Forwarded-For": {ip}})
+		}
+		for i := range 3 {
+			expect(t, login(fmt.Sprintf("203.0.113.%d", i), "victim@example.com"), 401, "Invalid email or password")
+		}
+		expectTooMany(t, login("203.0.113.99", "VICTIM@example.com"))
+		// Another account from a fresh address is not affected.
+		expect(t, login("203.0.113.100", "someone@example.com"), 401, "Invalid email or password")
+	})
+	t.Run("per IP, across emails", func(t *testing.T) {
+		srv := startSQLiteServer(t, withLimits)
+		b := newBrowser(t, srv)
+		for i := range 3 {
+			expect(t, b.do("POST", "/api/auth/login", map[string]string{"email": fmt.Sprintf("u%d@example.com", i), "password": "password123"}), 401, "")
+		}
+		expectTooMany(t, b.do("POST", "/api/auth/login", map[string]string{"email": "u9@example.com", "password": "password123"}))
+	})
+	t.Run("X-Forwarded-For from an untrusted peer is ignored", func(t *testing.T) {
+		srv := startSQLiteServer(t, withLimits)
+		b := newBrowser(t, srv)
+		for i := range 3 {
+			b.doWithHeader("POST", "/api/auth/login", map[string]string{"email": "x@example.com", "password": "password123"},
+				http.Header{"X-Forwarded-For": {fmt.Sprintf("198.51.100.%d", i)}})
+		}
+		expectTooMany(t, b.doWithHeader("POST", "/api/auth/login", map[string]string{"email": "y@example.com", "password": "password123"},
+			http.Header{"X-Forwarded-For": {"198.51.100.200"}}))
+	})
+	t.Run("off with RATELIMIT_ENABLED=false", func(t *testing.T) {
+		srv := startSQLiteServer(t, withLimits, func(c *Config) { c.RateLimitEnabled = false })
+		b := newBrowser(t, srv)
+		for range 6 {
+			expect(t, b.do("POST", "/api/auth/login", map[string]string{"email": "z@example.com", "password": "password123"}), 401, "")
+		}
+	})
+}
+
+func TestMessagesAreLimitedPerUser(t *testing.T) {
+	srv := startChatServer(t, fakeai.Options{Tokens: 2}, withLimits)
+	u := newChatUser(t, srv, "chatty@example.com")
+	c := newSIOClient(t)
+	c.mustConnect(srv, u.cookie, "websocket")
+	for i := range 2 {
+		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": fmt.Sprint("message ", i)})
+		c.until("message_complete")
+	}
+	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "one too many"})
+	if e := c.next(); e.Event != "error" || e.field(t, "message") != "Too many requests. Please try again later." {
+		t.Fatalf("got %s %s", e.Event, e.Data)
+	}
+	if n := len(u.storedMessages(t)); n != 4 {
+		t.Fatalf("stored %d messages, want 4", n)
+	}
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	srv := startChatServer(t, fakeai.Options{Tokens: 3})
+	u := newChatUser(t, srv, "metrics@example.com")
+	c := newSIOClient(t)
+	c.mustConnect(srv, u.cookie, "websocket")
+	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "count me"})
+	c.until("message_complete")
+
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(raw)
+	for _, want := range []string{
+		`amanda_http_requests_total{method="POST",route="/api/chat/create",status="201"} 1`,
+		`amanda_socketio_connections 1`,
+		`amanda_ai_tokens_streamed_total 3`,
+		`amanda_ai_first_token_seconds_count 1`,
+		`amanda_ai_replies_in_flight 0`,
+		`amanda_db_pool_connections{pool="main",state="idle"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
