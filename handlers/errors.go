@@ -87,8 +87,7 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		if status >= http.StatusInternalServerError {
 			logger.ErrorContext(c.Request().Context(), "request failed",
-				"method", c.Request().Method, "path", c.Path(), "status", status, "error", err,
-				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+				"method", c.Request().Method, "path", c.Path(), "status", status, "error", err)
 		}
 		if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)

@@ -18,7 +18,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) *echo.Echo {
 	e.HTTPErrorHandler = ErrorHandler(a.Logger)
 
 	e.Use(a.Metrics.EchoMiddleware()) // first, so recovered panics are counted
-	e.Use(middleware.RequestID())
+	e.Use(requestID())
 	e.Use(requestLogger(a.Logger))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -61,12 +61,12 @@ func NewHTTPHandler(a *API, corsOrigins []string) *echo.Echo {
 // requestLogger writes one line per request with its id; never bodies or cookies.
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogError: true,
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "http request",
 				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+				slog.Duration("latency", v.Latency))
 			return nil
 		},
 	})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/amanda-platform/amanda-backend/handlers"
 )
 
 // NewLogger builds the process logger from LOG_FORMAT and LOG_LEVEL.
@@ -13,8 +15,9 @@ func NewLogger(cfg Config, w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("config: LOG_LEVEL must be debug, info, warn or error, got %q", cfg.LogLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts)), nil
+	return slog.New(handlers.LogHandler{Handler: h}), nil
 }

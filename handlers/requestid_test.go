@@ -1,0 +1,35 @@
+package handlers
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/amanda-platform/amanda-backend/metrics"
+)
+
+func TestRequestIDReachesResponseAndLog(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(LogHandler{slog.NewJSONHandler(&logs, nil)})
+	e := NewHTTPHandler(&API{Logger: logger, Metrics: metrics.New()}, []string{"http://localhost:8000"})
+
+	req := httptest.NewRequest("GET", "/health", nil)
+	req.Header.Set("X-Request-ID", "req-from-proxy-42")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || rec.Header().Get("X-Request-ID") != "req-from-proxy-42" {
+		t.Fatalf("status %d, X-Request-ID %q", rec.Code, rec.Header().Get("X-Request-ID"))
+	}
+	if !strings.Contains(logs.String(), `"request_id":"req-from-proxy-42"`) {
+		t.Fatalf("log line lacks the request id: %s", logs.String())
+	}
+
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
+	if id := rec.Header().Get("X-Request-ID"); len(id) < 16 || !strings.Contains(logs.String(), id) {
+		t.Fatalf("generated request id %q not logged", id)
+	}
+}
