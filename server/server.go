@@ -185,7 +185,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-closed:
 	case <-shutdownCtx.Done():
 	}
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	// The listener is already closed; Shutdown closing it again is no error.
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
 	return nil
