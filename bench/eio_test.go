@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestParseEIOPacket(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want eioPacket
+	}{
+		{`0{"sid":"abc","pingInterval":25000}`, eioPacket{'0', `{"sid":"abc","pingInterval":25000}`}},
+		{"2", eioPacket{'2', ""}},
+		{"3probe", eioPacket{'3', "probe"}},
+		{`42["message_token",{"text":"hi"}]`, eioPacket{'4', `2["message_token",{"text":"hi"}]`}},
+		{"6", eioPacket{'6', ""}},
+		{"bAQID", eioPacket{'b', "AQID"}},
+	} {
+		got, err := parseEIOPacket(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("parseEIOPacket(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
+		if tc.want.Type != 'b' {
+			if enc := encodeEIOPacket(got.Type, got.Data); enc != tc.in {
+				t.Errorf("encodeEIOPacket round trip %q -> %q", tc.in, enc)
+			}
+		}
+	}
+	for _, bad := range []string{"", "9", "x"} {
+		if _, err := parseEIOPacket(bad); err == nil {
+			t.Errorf("parseEIOPacket(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPollingPayload(t *testing.T) {
+	body := "2\x1e" + `40{"sid":"s1"}` + "\x1e" + `42["message_token",{"text":"a\u001eb"}]` + "\x1e6"
+	// \u001e inside JSON is an escape (6 characters), not a separator.
+	got, err := splitPollingPayload(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []eioPacket{
+		{'2', ""},
+		{'4', `0{"sid":"s1"}`},
+		{'4', `2["message_token",{"text":"a\u001eb"}]`},
+		{'6', ""},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("split = %q, want %q", got, want)
+	}
+	if got, _ := splitPollingPayload(""); len(got) != 0 {
+		t.Errorf("empty payload gave %v", got)
+	}
+	one, err := splitPollingPayload(`0{"sid":"x"}`)
+	if err != nil || len(one) != 1 || one[0].Type != '0' {
+		t.Errorf("single packet: %v %v", one, err)
+	}
+	if _, err := splitPollingPayload("2\x1e\x1e3"); err == nil {
+		t.Error("an empty packet between separators was accepted")
+	}
+	if j := joinPollingPayload("3", `42["send_message",{}]`); j != "3\x1e42[\"send_message\",{}]" {
+		t.Errorf("join = %q", j)
+	}
+	if j := joinPollingPayload("40"); j != "40" {
+		t.Errorf("join one = %q", j)
+	}
+}
+
+func TestParseSIOPacket(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		typ     byte
+		ns      string
+		ack     int
+		attach  int
+		data    string
+		wantErr bool
+	}{
+		{in: `0{"sid":"abc"}`, typ: '0', ns: "/", ack: -1, data: `{"sid":"abc"}`},
+		{in: `0`, typ: '0', ns: "/", ack: -1},
+		{in: `4{"message":"Connection rejected by server"}`, typ: '4', ns: "/", ack: -1, data: `{"message":"Connection rejected by server"}`},
+		{in: `2["message_complete",{"message_id":7,"full_text":"x"}]`, typ: '2', ns: "/", ack: -1, data: `["message_complete",{"message_id":7,"full_text":"x"}]`},
+		{in: `212["ev",1]`, typ: '2', ns: "/", ack: 12, data: `["ev",1]`},
+		{in: `2/admin,["ev"]`, typ: '2', ns: "/admin", ack: -1, data: `["ev"]`},
+		{in: `2/admin,5["ev"]`, typ: '2', ns: "/admin", ack: 5, data: `["ev"]`},
+		{in: `1/admin`, typ: '1', ns: "/admin", ack: -1},
+		{in: `1`, typ: '1', ns: "/", ack: -1},
+		{in: `51-["ev",{"_placeholder":true,"num":0}]`, typ: '5', ns: "/", ack: -1, attach: 1, data: `["ev",{"_placeholder":true,"num":0}]`},
+		{in: `3/x,9[1]`, typ: '3', ns: "/x", ack: 9, data: `[1]`},
+		{in: ``, wantErr: true},
+		{in: `9[]`, wantErr: true},
+		{in: `2["unterminated"`, wantErr: true},
+		{in: `5["no attachments"]`, wantErr: true},
+	} {
+		p, err := parseSIOPacket(tc.in)
+		if tc.wantErr {
+			if err == nil {
+				t.Errorf("parseSIOPacket(%q) accepted: %+v", tc.in, p)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("parseSIOPacket(%q): %v", tc.in, err)
+			continue
+		}
+		if p.Type != tc.typ || p.Namespace != tc.ns || p.AckID != tc.ack || p.Attachments != tc.attach || string(p.Data) != tc.data {
+			t.Errorf("parseSIOPacket(%q) = %+v (data %s)", tc.in, p, p.Data)
+		}
+	}
+}
+
+func TestEncodeAndDecodeEvent(t *testing.T) {
+	s, err := encodeSIOEvent("send_message", map[string]any{"chat_id": 3, "message": "hi \"there\""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `42["send_message",{"chat_id":3,"message":"hi \"there\""}]`; s != want {
+		t.Fatalf("encode = %s, want %s", s, want)
+	}
+	ep, err := parseEIOPacket(s)
+	if err != nil || ep.Type != eioMessage {
+		t.Fatal(ep, err)
+	}
+	sp, err := parseSIOPacket(ep.Data)
+	if err != nil || sp.Type != sioEvent {
+		t.Fatal(sp, err)
+	}
+	name, payload, err := decodeEvent(sp.Data)
+	if err != nil || name != "send_message" {
+		t.Fatal(name, err)
+	}
+	var m struct {
+		ChatID  int    `json:"chat_id"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(payload, &m); err != nil || m.ChatID != 3 || m.Message != `hi "there"` {
+		t.Fatalf("payload %s: %+v %v", payload, m, err)
+	}
+	if _, _, err := decodeEvent(json.RawMessage(`[]`)); err == nil {
+		t.Error("empty event accepted")
+	}
+	if _, _, err := decodeEvent(json.RawMessage(`[1]`)); err == nil {
+		t.Error("numeric event name accepted")
+	}
+	if n, p, err := decodeEvent(json.RawMessage(`["bare"]`)); err != nil || n != "bare" || p != nil {
+		t.Errorf("event without payload: %q %s %v", n, p, err)
+	}
+}
+
+// TestConnHandle checks the reader's packet handling with a recording transport.
+func TestConnHandle(t *testing.T) {
+	rt := &recordingTransport{}
+	c := &Conn{t: rt, Events: make(chan Event, 1), done: make(chan struct{})}
+	if err := c.handle(eioPacket{eioPing, ""}); err != nil || len(rt.written) != 1 || rt.written[0] != "3" {
+		t.Fatalf("ping: %v, wrote %q", err, rt.written)
+	}
+	if err := c.handle(eioPacket{eioMessage, `2["message_token",{"text":"a"}]`}); err != nil {
+		t.Fatal(err)
+	}
+	ev := <-c.Events
+	if ev.Name != "message_token" || string(ev.Data) != `{"text":"a"}` || ev.At.IsZero() {
+		t.Fatalf("event %+v", ev)
+	}
+	// A full event channel is an overflow, not a stall.
+	_ = c.handle(eioPacket{eioMessage, `2["a",1]`})
+	if err := c.handle(eioPacket{eioMessage, `2["b",2]`}); err != errOverflow {
+		t.Fatalf("overflow: %v", err)
+	}
+	if err := c.handle(eioPacket{eioMessage, `1`}); err == nil {
+		t.Error("socket.io disconnect not reported")
+	}
+	if err := c.handle(eioPacket{eioClose, ""}); err == nil {
+		t.Error("engine.io close not reported")
+	}
+	if err := c.handle(eioPacket{eioNoop, ""}); err != nil {
+		t.Error(err)
+	}
+}
+
+type recordingTransport struct{ written []string }
+
+func (r *recordingTransport) read() ([]eioPacket, error) { select {} }
+func (r *recordingTransport) write(p ...string) error {
+	r.written = append(r.written, p...)
+	return nil
+}
+func (r *recordingTransport) setReadTimeout(time.Duration) {}
+func (r *recordingTransport) close()                       {}
