@@ -29,8 +29,9 @@ import (
 //   - reader has several read-only connections, which WAL lets run beside
 //     the writer.
 type sqliteStore struct {
-	writer *sql.DB
-	reader *sql.DB
+	writer  *sql.DB
+	reader  *sql.DB
+	commits *groupCommitter
 }
 
 var _ Store = (*sqliteStore)(nil)
@@ -83,7 +84,7 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger) (Store, e
 	// Kept open: a new connection re-reads the schema and reruns the pragmas.
 	reader.SetMaxIdleConns(readers)
 	logger.Info("opened SQLite database", "path", path)
-	return &sqliteStore{writer: writer, reader: reader}, nil
+	return &sqliteStore{writer: writer, reader: reader, commits: newGroupCommitter(writer)}, nil
 }
 
 func (s *sqliteStore) Sessions() SessionTable { return s }
@@ -96,6 +97,7 @@ func (s *sqliteStore) Ping(ctx context.Context) error {
 }
 
 func (s *sqliteStore) Close() error {
+	s.commits.close()
 	if err := errors.Join(s.reader.Close(), s.writer.Close()); err != nil {
 		return fmt.Errorf("store: unable to close SQLite database: %w", err)
 	}
@@ -127,18 +129,10 @@ func enableWAL(ctx context.Context, writer *sql.DB) error {
 	}
 }
 
-// inWriteTx runs fn in a write transaction, committing when fn succeeds.
+// inWriteTx runs fn in a write transaction, committing when fn succeeds;
+// concurrent writes share commits (sqlite_writer.go).
 func (s *sqliteStore) inWriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	// After Commit this is a no-op; before, it undoes what fn did.
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.commits.do(ctx, fn)
 }
 
 // isSQLiteError reports whether err is an SQLite error with code, either an
