@@ -10,7 +10,8 @@ import (
 type Options struct {
 	// Tokens is the number of chunks per reply; DefaultTokens if not positive.
 	Tokens int
-	// Delay is the wait before each chunk.
+	// Delay is the time between chunks: chunk i is due Delay·(i+1) after the
+	// request, like a model generating at a steady rate.
 	Delay time.Duration
 	// FailAfter aborts each stream with codes.Internal after that many
 	// chunks; 0 never fails.

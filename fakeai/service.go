@@ -28,12 +28,16 @@ func NewServer(opts Options) *grpc.Server {
 func (s *service) StreamChat(req *aipb.ChatMessage, stream grpc.ServerStreamingServer[aipb.ChatChunk]) error {
 	p := planFor(s.opts, req.GetMessage())
 	ctx := stream.Context()
+	start := time.Now()
 	for i, text := range p.chunks {
 		if i == p.failAfter {
 			return status.Errorf(codes.Internal, "fakeai: failing after %d chunks as asked", i)
 		}
-		if p.delay > 0 {
-			t := time.NewTimer(p.delay)
+		// Chunk i is due at start + (i+1)·delay, as a model generating at a
+		// steady rate would produce it: timer lateness does not add up over
+		// a reply.
+		if wait := time.Until(start.Add(time.Duration(i+1) * p.delay)); p.delay > 0 && wait > 0 {
+			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 				t.Stop()
