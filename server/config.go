@@ -60,6 +60,8 @@ type Config struct {
 	TrustedProxies    string `envconfig:"TRUSTED_PROXIES"`
 
 	MetricsEnabled bool `envconfig:"METRICS_ENABLED" default:"true"`
+	// DebugPprofAddr, when set, serves pprof on that loopback address.
+	DebugPprofAddr string `envconfig:"DEBUG_PPROF_ADDR"`
 
 	OpenAIAPIKey  string  `envconfig:"OPENAI_API_KEY"`
 	OpenAIBaseURL string  `envconfig:"OPENAI_BASE_URL" default:"https://api.openai.com/v1"`
