@@ -150,3 +150,16 @@ func emitError(s *socket.Socket, message string) {
 
 // decimal formats an id as the AI backend and logs want it.
 func decimal(id int64) string { return strconv.FormatInt(id, 10) }
+
+// Flushed reports whether everything emitted to s has been written out, so
+// closing it now loses nothing.
+func Flushed(s *socket.Socket) bool {
+	user, ok := s.Data().(*socketUser)
+	if ok && user.queued.Load() > 0 {
+		return false
+	}
+	transport := s.Conn().Transport()
+	// A polling transport is writable only while a poll waits; its packets
+	// are out once counted as flushed above.
+	return transport.Name() != "websocket" || transport.Writable()
+}

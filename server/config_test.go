@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,5 +75,19 @@ func TestLoadConfigReadsDotEnvAndEnvironmentWins(t *testing.T) {
 	if cfg.Port != 5050 || cfg.SessionPermanent || cfg.SecretKey != "from-environment" ||
 		strings.Join(cfg.CORSOrigins, " ") != "http://a.example http://b.example" || cfg.AIReplyTimeout.Duration() != 90*time.Second {
 		t.Fatalf("config from .env: %+v", cfg)
+	}
+}
+
+func TestStartupFailureIsAnErrorNotAPanic(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DatabaseURL = "mysql://nowhere"
+	if _, err := New(t.Context(), cfg, slog.New(slog.DiscardHandler), "test"); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("error %v does not name DATABASE_URL", err)
+	}
+	cfg = DefaultConfig()
+	cfg.DatabaseURL = "sqlite:///" + filepath.Join(t.TempDir(), "ok.db")
+	cfg.SessionFileDir = "/proc/not-writable/sessions"
+	if _, err := New(t.Context(), cfg, slog.New(slog.DiscardHandler), "test"); err == nil || !strings.Contains(err.Error(), "SESSION_FILE_DIR") {
+		t.Fatalf("error %v does not name SESSION_FILE_DIR", err)
 	}
 }

@@ -41,8 +41,9 @@ type App struct {
 }
 
 // New opens storage and sessions and builds the HTTP handler.
-func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (app *App, err error) {
-	app = &App{cfg: cfg, logger: logger}
+func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (_ *App, err error) {
+	app := &App{cfg: cfg, logger: logger}
+	// On failure, release whatever was opened before it.
 	defer func() {
 		if err != nil {
 			app.Close()
@@ -131,6 +132,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	mux.Handle("/", handlers.NewHTTPHandler(api, cfg.CORSOrigins))
 	app.handler = mux
 
+	if cfg.DebugPprofAddr != "" {
+		stopDebug, err := startDebugServer(ctx, cfg.DebugPprofAddr, logger)
+		if err != nil {
+			return nil, err
+		}
+		app.closers = append(app.closers, stopDebug)
+	}
+
 	// Background work lives until Close.
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	app.cancel = cancel
@@ -179,6 +188,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// hijacked WebSockets open.
 	ln.Close()
 	a.replies.Shutdown(shutdownCtx)
+	a.waitForFlush(shutdownCtx)
 	closed := make(chan struct{})
 	a.io.Close(func(error) { close(closed) })
 	select {
@@ -199,6 +209,32 @@ func redactURL(raw string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// flushGrace bounds the wait for sockets to write out what was emitted
+// to them (the end of a reply) before they are closed.
+const flushGrace = 2 * time.Second
+
+// waitForFlush waits, briefly, until every socket has written out its
+// queued packets: closing a transport drops what it has not written.
+func (a *App) waitForFlush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, flushGrace)
+	defer cancel()
+	for {
+		flushed := true
+		a.io.Sockets().Sockets().Range(func(_ socket.SocketId, s *socket.Socket) bool {
+			flushed = handlers.Flushed(s)
+			return flushed
+		})
+		if flushed {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // Run starts the service on FLASK_HOST:FLASK_PORT and serves until ctx is done.
