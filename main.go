@@ -3,6 +3,7 @@
 //
 //	amanda-backend [--fake-ai]   serve (with --fake-ai, also run the fake model in-process)
 //	amanda-backend fake-ai       serve only the fake model on GRPC_AI_BACKEND_HOST:PORT
+//	amanda-backend healthcheck   probe GET /health on FLASK_HOST:FLASK_PORT (the image's HEALTHCHECK)
 package main
 
 import (
@@ -34,6 +35,12 @@ func main() {
 
 // run is the whole program; tests call it with their own context.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		if len(args) > 1 {
+			return fmt.Errorf("healthcheck: unknown argument %q", args[1])
+		}
+		return healthcheck(ctx, os.Getenv, stdout)
+	}
 	command := "serve"
 	if len(args) > 0 && args[0] == "fake-ai" {
 		command, args = args[0], args[1:]
