@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	// Socket.IO is routed before Echo so that Echo's body limit and
 	// middleware never touch its long-lived requests.
 	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", app.io.ServeHandler(nil))
+	mux.Handle("/socket.io/", releaseHijackedConns(app.io.ServeHandler(nil)))
 	if cfg.MetricsEnabled {
 		mux.Handle("GET /metrics", meters.Handler())
 	}

@@ -1,0 +1,37 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestReleasingWriterLetsGoOfTheConnectionAfterHijack(t *testing.T) {
+	var seen *releasingWriter
+	h := releaseHijackedConns(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw, ok := w.(*releasingWriter)
+		if !ok {
+			t.Fatal("an upgrade request was not wrapped")
+		}
+		seen = rw
+		conn, _, err := rw.Hijack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Connection", "Upgrade")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	if _, still := seen.ResponseWriter.(hijacked); !still {
+		t.Fatalf("after Hijack the writer still holds %T", seen.ResponseWriter)
+	}
+	if _, err := seen.Write([]byte("x")); err != http.ErrHijacked {
+		t.Fatalf("write after hijack: %v", err)
+	}
+}
