@@ -31,6 +31,8 @@ import (
 type sqliteStore struct {
 	writer  *sql.DB
 	reader  *sql.DB
+	writes  *stmtCache // prepared on writer
+	reads   *stmtCache // prepared on reader
 	commits *groupCommitter
 }
 
@@ -84,7 +86,17 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger) (Store, e
 	// Kept open: a new connection re-reads the schema and reruns the pragmas.
 	reader.SetMaxIdleConns(readers)
 	logger.Info("opened SQLite database", "path", path)
-	return &sqliteStore{writer: writer, reader: reader, commits: newGroupCommitter(writer)}, nil
+	writes := newStmtCache(writer)
+	if err := writes.prepare(ctx, sqliteFindChat, sqliteSetTitleIfNoMessages, sqliteInsertMessage); err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("store: unable to prepare SQLite statements: %w", err)
+	}
+	return &sqliteStore{
+		writer: writer, reader: reader,
+		writes: writes, reads: newStmtCache(reader),
+		commits: newGroupCommitter(writer),
+	}, nil
 }
 
 func (s *sqliteStore) Sessions() SessionTable { return s }
@@ -98,6 +110,8 @@ func (s *sqliteStore) Ping(ctx context.Context) error {
 
 func (s *sqliteStore) Close() error {
 	s.commits.close()
+	s.reads.close()
+	s.writes.close()
 	if err := errors.Join(s.reader.Close(), s.writer.Close()); err != nil {
 		return fmt.Errorf("store: unable to close SQLite database: %w", err)
 	}

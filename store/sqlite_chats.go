@@ -33,7 +33,7 @@ const (
 
 // CreateChat returns ErrNotFound when the user does not exist.
 func (s *sqliteStore) CreateChat(ctx context.Context, userID int64) (Chat, error) {
-	chat, err := scanChat(s.writer.QueryRowContext(ctx, sqliteInsertChat, userID, DefaultChatTitle, sqliteTime(now())))
+	chat, err := scanChat(s.writes.QueryRowContext(ctx, sqliteInsertChat, userID, DefaultChatTitle, sqliteTime(now())))
 	if isSQLiteError(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
 		return Chat{}, ErrNotFound
 	}
@@ -44,7 +44,7 @@ func (s *sqliteStore) CreateChat(ctx context.Context, userID int64) (Chat, error
 }
 
 func (s *sqliteStore) ChatByID(ctx context.Context, id int64) (Chat, error) {
-	chat, err := scanChat(s.reader.QueryRowContext(ctx, sqliteChatByID, id))
+	chat, err := scanChat(s.reads.QueryRowContext(ctx, sqliteChatByID, id))
 	if err != nil {
 		return Chat{}, lookupError("load chat", err)
 	}
@@ -52,7 +52,7 @@ func (s *sqliteStore) ChatByID(ctx context.Context, id int64) (Chat, error) {
 }
 
 func (s *sqliteStore) ListChats(ctx context.Context, userID int64) ([]ChatSummary, error) {
-	rows, err := s.reader.QueryContext(ctx, sqliteListChats, userID)
+	rows, err := s.reads.QueryContext(ctx, sqliteListChats, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list chats: %w", err)
 	}

@@ -36,7 +36,7 @@ const (
 
 // Messages returns ErrNotFound when the chat does not exist.
 func (s *sqliteStore) Messages(ctx context.Context, chatID int64) ([]Message, error) {
-	rows, err := s.reader.QueryContext(ctx, sqliteMessages, chatID)
+	rows, err := s.reads.QueryContext(ctx, sqliteMessages, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list messages: %w", err)
 	}
@@ -48,7 +48,7 @@ func (s *sqliteStore) Messages(ctx context.Context, chatID int64) ([]Message, er
 	if len(messages) == 0 {
 		// Only now is it worth asking whether the chat exists at all.
 		var exists bool
-		if err := s.reader.QueryRowContext(ctx, sqliteChatExists, chatID).Scan(&exists); err != nil {
+		if err := s.reads.QueryRowContext(ctx, sqliteChatExists, chatID).Scan(&exists); err != nil {
 			return nil, fmt.Errorf("store: unable to list messages: %w", err)
 		}
 		if !exists {
@@ -71,17 +71,28 @@ func (s *sqliteStore) AddAssistantMessage(ctx context.Context, chatID int64, con
 func (s *sqliteStore) addMessage(ctx context.Context, chatID int64, role, content string, firstMessageTitle *string) (Message, error) {
 	var message Message
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		find, err := s.writes.inTx(ctx, tx, sqliteFindChat)
+		if err != nil {
+			return err
+		}
 		var foundID int64
-		if err := tx.QueryRowContext(ctx, sqliteFindChat, chatID).Scan(&foundID); err != nil {
+		if err := find.QueryRowContext(ctx, chatID).Scan(&foundID); err != nil {
 			return err
 		}
 		if firstMessageTitle != nil {
-			if _, err := tx.ExecContext(ctx, sqliteSetTitleIfNoMessages, chatID, *firstMessageTitle); err != nil {
+			setTitle, err := s.writes.inTx(ctx, tx, sqliteSetTitleIfNoMessages)
+			if err != nil {
+				return err
+			}
+			if _, err := setTitle.ExecContext(ctx, chatID, *firstMessageTitle); err != nil {
 				return err
 			}
 		}
-		var err error
-		message, err = scanMessage(tx.QueryRowContext(ctx, sqliteInsertMessage, chatID, role, content, sqliteTime(now())))
+		insert, err := s.writes.inTx(ctx, tx, sqliteInsertMessage)
+		if err != nil {
+			return err
+		}
+		message, err = scanMessage(insert.QueryRowContext(ctx, chatID, role, content, sqliteTime(now())))
 		return err
 	})
 	if err != nil {

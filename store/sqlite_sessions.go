@@ -32,28 +32,28 @@ const (
 
 func (s *sqliteStore) LoadSession(ctx context.Context, id string) ([]byte, error) {
 	var data []byte
-	if err := s.reader.QueryRowContext(ctx, sqliteLoadSession, id, sqliteTime(now())).Scan(&data); err != nil {
+	if err := s.reads.QueryRowContext(ctx, sqliteLoadSession, id, sqliteTime(now())).Scan(&data); err != nil {
 		return nil, lookupError("load session", err)
 	}
 	return data, nil
 }
 
 func (s *sqliteStore) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
-	if _, err := s.writer.ExecContext(ctx, sqliteSaveSession, id, data, sqliteTime(expiry)); err != nil {
+	if _, err := s.writes.ExecContext(ctx, sqliteSaveSession, id, data, sqliteTime(expiry)); err != nil {
 		return fmt.Errorf("store: unable to save session: %w", err)
 	}
 	return nil
 }
 
 func (s *sqliteStore) DeleteSession(ctx context.Context, id string) error {
-	if _, err := s.writer.ExecContext(ctx, sqliteDeleteSession, id); err != nil {
+	if _, err := s.writes.ExecContext(ctx, sqliteDeleteSession, id); err != nil {
 		return fmt.Errorf("store: unable to delete session: %w", err)
 	}
 	return nil
 }
 
 func (s *sqliteStore) PurgeSessions(ctx context.Context, asOf time.Time) (int64, error) {
-	result, err := s.writer.ExecContext(ctx, sqlitePurgeSessions, sqliteTime(asOf))
+	result, err := s.writes.ExecContext(ctx, sqlitePurgeSessions, sqliteTime(asOf))
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to purge sessions: %w", err)
 	}

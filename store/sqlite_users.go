@@ -25,7 +25,7 @@ const (
 )
 
 func (s *sqliteStore) CreateUser(ctx context.Context, email, passwordHash string) (User, error) {
-	user, err := scanUser(s.writer.QueryRowContext(ctx, sqliteInsertUser, email, passwordHash, sqliteTime(now())))
+	user, err := scanUser(s.writes.QueryRowContext(ctx, sqliteInsertUser, email, passwordHash, sqliteTime(now())))
 	if isSQLiteError(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
 		return User{}, ErrEmailTaken
 	}
@@ -36,7 +36,7 @@ func (s *sqliteStore) CreateUser(ctx context.Context, email, passwordHash string
 }
 
 func (s *sqliteStore) UserByEmail(ctx context.Context, email string) (User, error) {
-	user, err := scanUser(s.reader.QueryRowContext(ctx, sqliteUserByEmail, email))
+	user, err := scanUser(s.reads.QueryRowContext(ctx, sqliteUserByEmail, email))
 	if err != nil {
 		return User{}, lookupError("load user by email", err)
 	}
@@ -44,7 +44,7 @@ func (s *sqliteStore) UserByEmail(ctx context.Context, email string) (User, erro
 }
 
 func (s *sqliteStore) UserByID(ctx context.Context, id int64) (User, error) {
-	user, err := scanUser(s.reader.QueryRowContext(ctx, sqliteUserByID, id))
+	user, err := scanUser(s.reads.QueryRowContext(ctx, sqliteUserByID, id))
 	if err != nil {
 		return User{}, lookupError("load user", err)
 	}
