@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,6 +25,21 @@ const (
 // a rename of a complete file.
 type FileBackend struct {
 	dir string
+	// decoded keeps what each session file held, checked against the file
+	// with one stat per lookup instead of opening, reading and decoding it
+	// on every request; a rename by another process shows as a new file.
+	decoded sync.Map // id → cachedRecord
+}
+
+// cachedRecord is a decoded session file and the file it came from.
+type cachedRecord struct {
+	file fs.FileInfo
+	rec  fileRecord
+}
+
+// current reports whether file is still the one the record was read from.
+func (c cachedRecord) current(file fs.FileInfo) bool {
+	return os.SameFile(c.file, file) && c.file.ModTime().Equal(file.ModTime()) && c.file.Size() == file.Size()
 }
 
 // fileRecord is the content of a session file.
@@ -66,7 +82,7 @@ func (b *FileBackend) LoadSession(ctx context.Context, id string) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", err, ErrNotFound)
 	}
-	rec, err := readRecord(path)
+	rec, err := b.record(id, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}
@@ -118,6 +134,7 @@ func (b *FileBackend) DeleteSession(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	b.decoded.Delete(id)
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("session: unable to delete session: %w", withoutPath(err))
 	}
@@ -128,6 +145,12 @@ func (b *FileBackend) DeleteSession(ctx context.Context, id string) error {
 // and temporary files left by crashed writes. Other files in the
 // directory, such as the old service's, are left alone.
 func (b *FileBackend) PurgeSessions(ctx context.Context, now time.Time) (int64, error) {
+	b.decoded.Range(func(id, c any) bool {
+		if !now.Before(c.(cachedRecord).rec.Expires) {
+			b.decoded.Delete(id)
+		}
+		return true
+	})
 	entries, err := os.ReadDir(b.dir)
 	if err != nil {
 		return 0, fmt.Errorf("session: unable to list sessions: %w", err)
@@ -156,6 +179,27 @@ func (b *FileBackend) PurgeSessions(ctx context.Context, now time.Time) (int64, 
 		}
 	}
 	return purged, nil
+}
+
+// record is the session file's content, decoded again only when the file
+// changed since it was last read.
+func (b *FileBackend) record(id, path string) (fileRecord, error) {
+	file, err := os.Stat(path)
+	if err != nil {
+		b.decoded.Delete(id)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fileRecord{}, err
+		}
+		return fileRecord{}, fmt.Errorf("session: unable to read session: %w", withoutPath(err))
+	}
+	if c, ok := b.decoded.Load(id); ok && c.(cachedRecord).current(file) {
+		return c.(cachedRecord).rec, nil
+	}
+	rec, err := readRecord(path)
+	if err == nil {
+		b.decoded.Store(id, cachedRecord{file: file, rec: rec})
+	}
+	return rec, err
 }
 
 func readRecord(path string) (fileRecord, error) {

@@ -130,3 +130,39 @@ func TestRunPurger(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// Two processes sharing the directory: what one writes or deletes, the
+// other sees at once, whatever it has decoded before.
+func TestFileBackendSeesChangesFromAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	a, err := NewFileBackend(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewFileBackend(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	expiry := time.Now().Add(time.Hour)
+	if err := a.SaveSession(ctx, "shared", []byte(`{"user_id":1}`), expiry); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second read comes from b's decoded copy
+		if data, err := b.LoadSession(ctx, "shared"); err != nil || string(data) != `{"user_id":1}` {
+			t.Fatalf("load: %q %v", data, err)
+		}
+	}
+	if err := a.SaveSession(ctx, "shared", []byte(`{"user_id":2}`), expiry); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := b.LoadSession(ctx, "shared"); err != nil || string(data) != `{"user_id":2}` {
+		t.Fatalf("after a rewrite elsewhere: %q %v", data, err)
+	}
+	if err := a.DeleteSession(ctx, "shared"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.LoadSession(ctx, "shared"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after a logout elsewhere: %v", err)
+	}
+}
