@@ -27,6 +27,10 @@ import (
 // sessionPurgeInterval is how often expired server-side sessions are deleted.
 const sessionPurgeInterval = 10 * time.Minute
 
+// hashConcurrency leaves one CPU free of password hashing, so a burst of
+// logins (PBKDF2, 600,000 rounds each) cannot stall streaming replies.
+func hashConcurrency() int { return max(1, runtime.NumCPU()-1) }
+
 // App is the running service with everything it opened.
 type App struct {
 	cfg      Config
@@ -105,7 +109,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	api := &handlers.API{
 		Store:    db,
 		Sessions: sessions,
-		Hasher:   auth.NewHasher(runtime.NumCPU()),
+		Hasher:   auth.NewHasher(hashConcurrency()),
 		Branding: brand,
 		Logger:   logger,
 		Version:  version,
