@@ -42,20 +42,10 @@ func (s *postgresStore) Messages(ctx context.Context, chatID int64) ([]Message, 
 	}
 	defer rows.Close()
 	messages, err := collect(rows, scanMessage)
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to list messages: %w", err)
-	}
-	if len(messages) == 0 {
-		// Only now is it worth asking whether the chat exists at all.
-		var exists bool
-		if err := s.pool.QueryRow(ctx, postgresChatExists, chatID).Scan(&exists); err != nil {
-			return nil, fmt.Errorf("store: unable to list messages: %w", err)
-		}
-		if !exists {
-			return nil, ErrNotFound
-		}
-	}
-	return messages, nil
+	return chatMessages(messages, err, func() (exists bool, err error) {
+		err = s.pool.QueryRow(ctx, postgresChatExists, chatID).Scan(&exists)
+		return exists, err
+	})
 }
 
 func (s *postgresStore) AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error) {

@@ -103,3 +103,18 @@ func titleOrDefault(title sql.NullString) string {
 	}
 	return title.String
 }
+
+// chatMessages finishes Messages for both stores: no messages is
+// ErrNotFound when the chat itself does not exist, which is asked only then.
+func chatMessages(messages []Message, err error, chatExists func() (bool, error)) ([]Message, error) {
+	if err == nil && len(messages) == 0 {
+		var exists bool
+		if exists, err = chatExists(); err == nil && !exists {
+			return nil, ErrNotFound
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list messages: %w", err)
+	}
+	return messages, nil
+}

@@ -42,20 +42,10 @@ func (s *sqliteStore) Messages(ctx context.Context, chatID int64) ([]Message, er
 	}
 	defer rows.Close()
 	messages, err := collect(rows, scanMessage)
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to list messages: %w", err)
-	}
-	if len(messages) == 0 {
-		// Only now is it worth asking whether the chat exists at all.
-		var exists bool
-		if err := s.reads.QueryRowContext(ctx, sqliteChatExists, chatID).Scan(&exists); err != nil {
-			return nil, fmt.Errorf("store: unable to list messages: %w", err)
-		}
-		if !exists {
-			return nil, ErrNotFound
-		}
-	}
-	return messages, nil
+	return chatMessages(messages, err, func() (exists bool, err error) {
+		err = s.reads.QueryRowContext(ctx, sqliteChatExists, chatID).Scan(&exists)
+		return exists, err
+	})
 }
 
 func (s *sqliteStore) AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error) {
