@@ -141,7 +141,7 @@ func (a *API) checkChat(s *socket.Socket, user *socketUser, chatID int64) bool {
 		return false
 	}
 	a.Logger.Error("chat lookup failed", "chat_id", chatID, "error", err)
-	emitError(s, msgAIUnavailable)
+	emitError(s, msgUnavailable)
 	return false
 }
 
@@ -219,7 +219,7 @@ func (a *API) reply(ctx context.Context, s *socket.Socket, user *socketUser, cha
 	cancel()
 	if err != nil {
 		log.Error("unable to store assistant message", "error", err, "reply_bytes", len(full))
-		emitError(s, msgSaveFailed)
+		emitError(s, msgReplySaveFailed)
 		return "", false
 	}
 	if streamErr != nil {

@@ -22,6 +22,8 @@ const (
 	msgMessageTooLong  = "Message is too long"
 	msgAIUnavailable   = "AI service unavailable. Please try again later."
 	msgSaveFailed      = "Could not save your message. Please try again."
+	msgReplySaveFailed = "Could not save the reply. Please try again."
+	msgUnavailable     = "Service temporarily unavailable. Please try again later."
 	msgShuttingDown    = "Server is restarting. Please try again in a moment."
 )
 
@@ -128,7 +130,7 @@ func (a *API) recheckSession(s *socket.Socket, user *socketUser) bool {
 	sess, ok, err := a.Sessions.Lookup(context.Background(), user.SessionID)
 	if err != nil {
 		a.Logger.Error("socket session lookup failed", "error", err)
-		emitError(s, msgAIUnavailable)
+		emitError(s, msgUnavailable)
 		return false
 	}
 	if ok && sess.UserID == user.UserID {

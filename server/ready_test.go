@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amanda-platform/amanda-backend/fakeai"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
@@ -19,9 +20,7 @@ func TestReadyFollowsTheDatabase(t *testing.T) {
 	b.signup("ready@example.com", "password123")
 	expect(t, b.do("GET", "/ready", nil), 200, "")
 
-	u, _ := url.Parse(databaseURL)
-	name := strings.TrimPrefix(u.Path, "/")
-	admin := strings.Replace(databaseURL, "/"+name, "/postgres", 1)
+	name, admin := databaseName(databaseURL)
 	storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS false`)
 	storetest.Exec(t, admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name)
 	t.Cleanup(func() { storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS true`) })
@@ -49,4 +48,47 @@ func TestReadyFollowsTheDatabase(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	expect(t, b.do("GET", "/api/chat/list", nil), 200, "")
+}
+
+// TestSocketsSurviveTheDatabaseGoingAway: a message while PostgreSQL is
+// away gets a clear error, and the same socket works once it is back.
+func TestSocketsSurviveTheDatabaseGoingAway(t *testing.T) {
+	databaseURL := storetest.EmptyPostgres(t)
+	srv := startServer(t, databaseURL, useAI(t, startFakeAI(t, fakeai.Options{Tokens: fakeTokens})))
+	u := newChatUser(t, srv, "dbgone@example.com")
+	c := newSIOClient(t)
+	c.mustConnect(srv, u.cookie, "websocket")
+
+	name, admin := databaseName(databaseURL)
+	storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS false`)
+	storetest.Exec(t, admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name)
+	t.Cleanup(func() { storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS true`) })
+
+	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "anyone?"})
+	if e := c.next(); e.Event != "error" || e.field(t, "message") != "Service temporarily unavailable. Please try again later." {
+		t.Fatalf("with the database away: %s %s", e.Event, e.Data)
+	}
+
+	storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS true`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "back?"})
+		e := c.next()
+		if e.Event == "message_token" {
+			c.until("message_complete")
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery: %s %s", e.Event, e.Data)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// databaseName splits a test database URL into its name and the URL of
+// the maintenance database on the same server.
+func databaseName(databaseURL string) (name, admin string) {
+	u, _ := url.Parse(databaseURL)
+	name = strings.TrimPrefix(u.Path, "/")
+	return name, strings.Replace(databaseURL, "/"+name, "/postgres", 1)
 }
