@@ -31,7 +31,7 @@ type testServer struct {
 }
 
 // startServer runs the real service on databaseURL until the test ends.
-func startServer(t *testing.T, databaseURL string, configure ...func(*Config)) *testServer {
+func startServer(t testing.TB, databaseURL string, configure ...func(*Config)) *testServer {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Host, cfg.Port = "127.0.0.1", 0
@@ -78,13 +78,13 @@ func startServer(t *testing.T, databaseURL string, configure ...func(*Config)) *
 }
 
 // startSQLiteServer runs the service on a fresh SQLite file.
-func startSQLiteServer(t *testing.T, configure ...func(*Config)) *testServer {
+func startSQLiteServer(t testing.TB, configure ...func(*Config)) *testServer {
 	_, url := storetest.SQLite(t)
 	return startServer(t, url, configure...)
 }
 
 // testLogWriter sends server logs to the test log, so they show on failure.
-type testLogWriter struct{ t *testing.T }
+type testLogWriter struct{ t testing.TB }
 
 func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -93,12 +93,12 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 
 // browser is an HTTP client that keeps cookies, as the web client does.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	client *http.Client
 }
 
-func newBrowser(t *testing.T, srv *testServer) *browser {
+func newBrowser(t testing.TB, srv *testServer) *browser {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func (b *browser) sessionCookie() string {
 }
 
 // expect checks status and, when message is not empty, the contract's message.
-func expect(t *testing.T, r response, status int, message string) {
+func expect(t testing.TB, r response, status int, message string) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Raw)

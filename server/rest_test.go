@@ -13,7 +13,7 @@ import (
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
-func mustParseURL(t *testing.T, raw string) *url.URL {
+func mustParseURL(t testing.TB, raw string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -2,14 +2,10 @@ package server
 
 import (
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
 )
@@ -22,41 +18,10 @@ func TestClientThatStopsReadingIsDropped(t *testing.T) {
 	srv := startChatServer(t, fakeai.Options{Tokens: tokens}, func(c *Config) { c.SocketMaxQueuedPackets = 64 })
 	u := newChatUser(t, srv, "stalled@example.com")
 
-	dialer := websocket.Dialer{
-		HandshakeTimeout: 5 * time.Second,
-		// A tiny receive window makes the kernel stop taking data soon.
-		NetDial: func(network, addr string) (net.Conn, error) {
-			d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-				return c.Control(func(fd uintptr) {
-					syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-				})
-			}}
-			return d.Dial(network, addr)
-		},
-	}
-	header := http.Header{"Origin": {testOrigin}, "Cookie": {"session=" + u.cookie}}
-	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, _, err := dialer.Dial(wsURL, header)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	read := func() string {
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(msg)
-	}
-	if open := read(); !strings.HasPrefix(open, "0{") {
-		t.Fatalf("engine open: %q", open)
-	}
-	conn.WriteMessage(websocket.TextMessage, []byte("40"))
-	if connected := read(); !strings.HasPrefix(connected, "40{") {
-		t.Fatalf("socket connect: %q", connected)
-	}
-	conn.WriteMessage(websocket.TextMessage, []byte(`42["send_message",{"chat_id":`+decimalString(u.chatID)+`,"message":"flood me"}]`))
+	// A tiny receive window makes the kernel stop taking data soon.
+	raw := dialRaw(t, srv, u.cookie, 4096)
+	raw.sendMessage(u.chatID, "flood me")
+	conn := raw.conn
 
 	// Stop reading. The server must close the connection: once the
 	// kernel buffers are full, writes fail or the peer sees a close.

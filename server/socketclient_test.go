@@ -141,7 +141,7 @@ func (c *sioClient) until(name string) []sioEvent {
 }
 
 // startFakeAI serves the fake model on a free port until the test ends.
-func startFakeAI(t *testing.T, opts fakeai.Options) string {
+func startFakeAI(t testing.TB, opts fakeai.Options) string {
 	t.Helper()
 	addr, stop, err := fakeai.Start("", opts)
 	if err != nil {
@@ -152,7 +152,7 @@ func startFakeAI(t *testing.T, opts fakeai.Options) string {
 }
 
 // useAI points the server at addr.
-func useAI(t *testing.T, addr string) func(*Config) {
+func useAI(t testing.TB, addr string) func(*Config) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatal(err)

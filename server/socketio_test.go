@@ -24,14 +24,14 @@ type chatUser struct {
 	cookie string
 }
 
-func newChatUser(t *testing.T, srv *testServer, email string) chatUser {
+func newChatUser(t testing.TB, srv *testServer, email string) chatUser {
 	b := newBrowser(t, srv)
 	b.signup(email, "password123")
 	return chatUser{browser: b, chatID: b.createChat(), cookie: b.sessionCookie()}
 }
 
 // storedMessages reads the chat's history over REST.
-func (u chatUser) storedMessages(t *testing.T) []map[string]any {
+func (u chatUser) storedMessages(t testing.TB) []map[string]any {
 	t.Helper()
 	r := u.do("GET", fmt.Sprintf("/api/chat/%d/messages", u.chatID), nil)
 	expect(t, r, 200, "")
@@ -43,7 +43,7 @@ func (u chatUser) storedMessages(t *testing.T) []map[string]any {
 }
 
 // startChatServer runs the service with a fake model.
-func startChatServer(t *testing.T, opts fakeai.Options, configure ...func(*Config)) *testServer {
+func startChatServer(t testing.TB, opts fakeai.Options, configure ...func(*Config)) *testServer {
 	addr := startFakeAI(t, opts)
 	return startSQLiteServer(t, append([]func(*Config){useAI(t, addr)}, configure...)...)
 }

@@ -1,0 +1,112 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/amanda-platform/amanda-backend/fakeai"
+)
+
+// rawSocket speaks Engine.IO 4 / Socket.IO 5 over WebSocket by hand, for
+// what the Node client cannot do: stop reading, or stay out of the way of a
+// benchmark.
+type rawSocket struct {
+	t    testing.TB
+	conn *websocket.Conn
+}
+
+// dialRaw connects and joins the default namespace with the session
+// cookie. A positive receiveBuffer shrinks the socket's kernel buffer.
+func dialRaw(t testing.TB, srv *testServer, cookie string, receiveBuffer int) *rawSocket {
+	t.Helper()
+	dialer := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	if receiveBuffer > 0 {
+		dialer.NetDial = func(network, addr string) (net.Conn, error) {
+			d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+				return c.Control(func(fd uintptr) {
+					syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, receiveBuffer)
+				})
+			}}
+			return d.Dial(network, addr)
+		}
+	}
+	header := http.Header{"Origin": {testOrigin}, "Cookie": {"session=" + cookie}}
+	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	conn, _, err := dialer.Dial(wsURL, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	r := &rawSocket{t: t, conn: conn}
+	if open := r.read(); !strings.HasPrefix(open, "0{") {
+		t.Fatalf("engine open: %q", open)
+	}
+	r.send("40")
+	if connected := r.read(); !strings.HasPrefix(connected, "40{") {
+		t.Fatalf("socket connect: %q", connected)
+	}
+	return r
+}
+
+func (r *rawSocket) send(packet string) {
+	if err := r.conn.WriteMessage(websocket.TextMessage, []byte(packet)); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// read is the next packet, answering the server's pings on the way.
+func (r *rawSocket) read() string {
+	for {
+		r.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, msg, err := r.conn.ReadMessage()
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if string(msg) == "2" {
+			r.send("3")
+			continue
+		}
+		return string(msg)
+	}
+}
+
+// sendMessage emits send_message.
+func (r *rawSocket) sendMessage(chatID int64, message string) {
+	r.send(`42["send_message",{"chat_id":` + decimalString(chatID) + `,"message":"` + message + `"}]`)
+}
+
+// BenchmarkTokenFanOut streams replies of 1,000 tokens from the fake model
+// (no delay) through gRPC, the reply path and Socket.IO to a WebSocket
+// client; ns/token is the whole path's cost per token.
+func BenchmarkTokenFanOut(b *testing.B) {
+	const tokens = 1000
+	srv := startChatServer(b, fakeai.Options{Tokens: tokens}, func(c *Config) { c.SocketMaxQueuedPackets = 1 << 20 })
+	u := newChatUser(b, srv, "fanout@example.com")
+	raw := dialRaw(b, srv, u.cookie, 0)
+	b.ResetTimer()
+	for b.Loop() {
+		raw.sendMessage(u.chatID, "go")
+		got := 0
+		for {
+			msg := raw.read()
+			if strings.HasPrefix(msg, `42["message_token"`) {
+				got++
+				continue
+			}
+			if strings.HasPrefix(msg, `42["message_complete"`) {
+				break
+			}
+			b.Fatalf("unexpected packet %q", msg)
+		}
+		if got != tokens {
+			b.Fatalf("%d tokens, want %d", got, tokens)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*tokens), "ns/token")
+}
