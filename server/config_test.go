@@ -91,3 +91,32 @@ func TestStartupFailureIsAnErrorNotAPanic(t *testing.T) {
 		t.Fatalf("error %v does not name SESSION_FILE_DIR", err)
 	}
 }
+
+// The shipped .env.example, copied to .env, starts the service with the
+// defaults it documents (inline comments included).
+func TestEnvExampleLoads(t *testing.T) {
+	example, err := os.ReadFile("../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile(filepath.Join(dir, ".env"), example, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"SECRET_KEY", "FLASK_ENV", "FLASK_HOST", "FLASK_PORT", "DATABASE_URL", "GRPC_AI_BACKEND_HOST",
+		"GRPC_AI_BACKEND_PORT", "SESSION_TYPE", "SESSION_PERMANENT", "SESSION_USE_SIGNER", "CORS_ORIGINS", "SESSION_FILE_DIR"}
+	for _, k := range names {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	if cfg.SecretKey != want.SecretKey || cfg.Addr() != want.Addr() || cfg.DatabaseURL != want.DatabaseURL ||
+		cfg.SessionType != want.SessionType || !cfg.SessionPermanent || strings.Join(cfg.CORSOrigins, ",") != "http://localhost:8000" {
+		t.Fatalf(".env.example gives %+v", cfg)
+	}
+}
