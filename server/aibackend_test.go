@@ -35,19 +35,7 @@ func TestAIBackendRestart(t *testing.T) {
 	}
 	t.Cleanup(stop)
 	// gRPC reconnects with backoff; the client may need a retry or two.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "three"})
-		e := c.next()
-		if e.Event == "message_token" {
-			c.until("message_complete")
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no recovery after the AI backend came back: %s %s", e.Event, e.Data)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	c.sendUntilReplied(u.chatID, "three", 15*time.Second)
 	stored := u.storedMessages(t)
 	if last := stored[len(stored)-1]; last["role"] != "assistant" || last["content"] != fakeai.Reply("three", fakeTokens) {
 		t.Fatalf("last stored %v", last)

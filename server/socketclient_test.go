@@ -140,6 +140,26 @@ func (c *sioClient) until(name string) []sioEvent {
 	}
 }
 
+// sendUntilReplied sends message until a reply streams back, for a backend
+// that is coming back: every attempt that fails must fail with an error
+// event, and the first reply must arrive within wait.
+func (c *sioClient) sendUntilReplied(chatID int64, message string, wait time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		c.emit("send_message", map[string]any{"chat_id": chatID, "message": message})
+		e := c.next()
+		if e.Event == "message_token" {
+			c.until("message_complete")
+			return
+		}
+		if e.Event != "error" || time.Now().After(deadline) {
+			c.t.Fatalf("no recovery: %s %s", e.Event, e.Data)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // startFakeAI serves the fake model on a free port until the test ends.
 func startFakeAI(t testing.TB, opts fakeai.Options) string {
 	t.Helper()
