@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -26,22 +27,36 @@ func NewReplies(logger *slog.Logger) *Replies {
 	return &Replies{logger: logger, ctx: ctx, cancel: cancel, pending: map[int64][]func(context.Context){}}
 }
 
-// Submit queues job behind the chat's earlier jobs. It reports false once
-// shutdown has begun. A job's context is not the socket's: a reply goes on
-// when its client disconnects, and ends only when shutdown gives up.
-func (r *Replies) Submit(chatID int64, job func(ctx context.Context)) bool {
+// MaxWaitingTurns bounds the turns one chat may have waiting behind the one
+// running: each holds its message, a voice one up to 25 MB of audio.
+const MaxWaitingTurns = 8
+
+var (
+	// ErrShuttingDown refuses new turns once shutdown has begun.
+	ErrShuttingDown = errors.New("handlers: shutting down")
+	// ErrChatBusy refuses a turn when MaxWaitingTurns already wait.
+	ErrChatBusy = errors.New("handlers: too many turns waiting in this chat")
+)
+
+// Submit queues job behind the chat's earlier jobs. A job's context is not
+// the socket's: a reply goes on when its client disconnects, and ends only
+// when shutdown gives up.
+func (r *Replies) Submit(chatID int64, job func(ctx context.Context)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return false
+		return ErrShuttingDown
 	}
 	jobs, draining := r.pending[chatID]
+	if len(jobs) >= MaxWaitingTurns {
+		return ErrChatBusy
+	}
 	r.pending[chatID] = append(jobs, job)
 	if !draining {
 		r.wg.Add(1)
 		go r.drain(chatID)
 	}
-	return true
+	return nil
 }
 
 // drain runs the chat's jobs in order until none are left.

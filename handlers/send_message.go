@@ -162,7 +162,7 @@ func fixedText(text string) func(context.Context) (string, bool) {
 // store it, stream the AI's reply to the socket, store that. Text and voice
 // share this one path.
 func (a *API) submitTurn(s *socket.Socket, user *socketUser, chatID int64, turn chatTurn) {
-	ok := a.Replies.Submit(chatID, func(ctx context.Context) {
+	err := a.Replies.Submit(chatID, func(ctx context.Context) {
 		text, ok := turn.text(ctx)
 		if !ok {
 			return
@@ -171,7 +171,10 @@ func (a *API) submitTurn(s *socket.Socket, user *socketUser, chatID int64, turn 
 			turn.afterReply(ctx, reply)
 		}
 	})
-	if !ok {
+	switch {
+	case errors.Is(err, ErrChatBusy):
+		emitError(s, msgChatBusy)
+	case err != nil:
 		emitError(s, msgShuttingDown)
 	}
 }

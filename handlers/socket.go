@@ -25,6 +25,7 @@ const (
 	msgReplySaveFailed = "Could not save the reply. Please try again."
 	msgUnavailable     = "Service temporarily unavailable. Please try again later."
 	msgShuttingDown    = "Server is restarting. Please try again in a moment."
+	msgChatBusy        = "Please wait for the replies to your earlier messages."
 )
 
 // socketUser is what a socket carries from its handshake.

@@ -354,3 +354,32 @@ func TestSocketsPerUserAreCapped(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestAChatHoldsOnlySoManyWaitingMessages(t *testing.T) {
+	srv := startChatServer(t, fakeai.Options{Tokens: 4, Delay: 20 * time.Millisecond})
+	u := newChatUser(t, srv, "impatient@example.com")
+	c := newSIOClient(t)
+	c.mustConnect(srv, u.cookie, "websocket")
+	const sent = 12
+	for i := range sent {
+		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": fmt.Sprint("m", i)})
+	}
+	completed, busy := 0, 0
+	for completed+busy < sent {
+		switch e := c.next(); e.Event {
+		case "message_complete":
+			completed++
+		case "error":
+			if e.field(t, "message") != "Please wait for the replies to your earlier messages." {
+				t.Fatalf("error %s", e.Data)
+			}
+			busy++
+		}
+	}
+	if busy == 0 || completed < 9 {
+		t.Fatalf("%d completed, %d refused as busy", completed, busy)
+	}
+	if n := len(u.storedMessages(t)); n != 2*completed {
+		t.Fatalf("stored %d messages for %d completed turns", n, completed)
+	}
+}

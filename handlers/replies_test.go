@@ -1,0 +1,93 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRepliesRunEachChatInOrder(t *testing.T) {
+	r := NewReplies(slog.New(slog.DiscardHandler))
+	var mu sync.Mutex
+	ran := map[int64][]int{}
+	release := make(chan struct{})
+	running := make(chan struct{}, 2)
+	for i := range MaxWaitingTurns + 1 {
+		for _, chat := range []int64{1, 2} {
+			err := r.Submit(chat, func(context.Context) {
+				running <- struct{}{}
+				<-release
+				mu.Lock()
+				ran[chat] = append(ran[chat], i)
+				mu.Unlock()
+			})
+			if err != nil {
+				t.Fatalf("submit %d to chat %d: %v", i, chat, err)
+			}
+			if i == 0 {
+				<-running // the first turn is out of the queue and running
+			}
+		}
+	}
+	// One runs and MaxWaitingTurns wait: the next is refused.
+	if err := r.Submit(1, func(context.Context) {}); !errors.Is(err, ErrChatBusy) {
+		t.Fatalf("over the cap: %v", err)
+	}
+	close(release)
+	go func() {
+		for range running {
+		}
+	}()
+	r.Shutdown(context.Background())
+	for _, chat := range []int64{1, 2} {
+		if len(ran[chat]) != MaxWaitingTurns+1 {
+			t.Fatalf("chat %d ran %v", chat, ran[chat])
+		}
+		for i, got := range ran[chat] {
+			if got != i {
+				t.Fatalf("chat %d ran out of order: %v", chat, ran[chat])
+			}
+		}
+	}
+	if err := r.Submit(1, func(context.Context) {}); !errors.Is(err, ErrShuttingDown) {
+		t.Fatalf("after shutdown: %v", err)
+	}
+}
+
+func TestRepliesShutdownCancelsWhatOutlastsIt(t *testing.T) {
+	r := NewReplies(slog.New(slog.DiscardHandler))
+	cancelled := make(chan bool, 1)
+	started := make(chan struct{})
+	r.Submit(1, func(ctx context.Context) {
+		close(started)
+		select {
+		case <-ctx.Done():
+			cancelled <- true
+		case <-time.After(10 * time.Second):
+			cancelled <- false
+		}
+	})
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	r.Shutdown(ctx)
+	if !<-cancelled {
+		t.Fatal("a job outlasting the shutdown timeout was not cancelled")
+	}
+}
+
+func TestRepliesSurviveAPanickingJob(t *testing.T) {
+	r := NewReplies(slog.New(slog.DiscardHandler))
+	done := make(chan struct{})
+	r.Submit(1, func(context.Context) { panic("boom") })
+	r.Submit(1, func(context.Context) { close(done) })
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job after a panic never ran")
+	}
+	r.Shutdown(context.Background())
+}
