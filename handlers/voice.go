@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"io"
 	"math"
 	"strings"
@@ -100,27 +99,30 @@ func (a *API) onSendVoiceMessage(s *socket.Socket, user *socketUser, args []any)
 	})
 }
 
-// decodeAudio decodes base64 audio (a data: URL prefix is tolerated) into
-// one buffer, without copying the multi-megabyte string first. It returns
-// the contract's message when the audio is unusable.
+// decodeAudio decodes padded base64 audio (a data: URL prefix is
+// tolerated) into one buffer of the exact size, without copying the
+// multi-megabyte string first. It returns the contract's message when the
+// audio is unusable; truncated or trailing-garbage base64 is, rather than
+// silently losing its last bytes.
 func decodeAudio(encoded string) ([]byte, string) {
 	if i := strings.Index(encoded, ";base64,"); i >= 0 && strings.HasPrefix(encoded, "data:") {
 		encoded = encoded[i+len(";base64,"):]
 	}
-	if base64.StdEncoding.DecodedLen(len(encoded)) > speech.MaxAudioBytes+3 {
-		return nil, msgAudioTooLarge
-	}
-	audio := make([]byte, base64.StdEncoding.DecodedLen(len(encoded)))
-	n, err := io.ReadFull(base64.NewDecoder(base64.StdEncoding, strings.NewReader(encoded)), audio)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	if len(encoded) == 0 || len(encoded)%4 != 0 {
 		return nil, msgInvalidAudio
 	}
-	audio = audio[:n]
-	if n == 0 {
+	tail := encoded[len(encoded)-2:]
+	size := len(encoded)/4*3 - (len(tail) - len(strings.TrimRight(tail, "=")))
+	if size > speech.MaxAudioBytes {
+		return nil, msgAudioTooLarge
+	}
+	audio := make([]byte, size)
+	decoder := base64.NewDecoder(base64.StdEncoding, strings.NewReader(encoded))
+	if _, err := io.ReadFull(decoder, audio); err != nil || size == 0 {
 		return nil, msgInvalidAudio
 	}
-	if n > speech.MaxAudioBytes {
-		return nil, msgAudioTooLarge
+	if n, err := decoder.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		return nil, msgInvalidAudio
 	}
 	return audio, ""
 }
