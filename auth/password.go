@@ -60,18 +60,20 @@ var pbkdf2Hashes = map[string]func() hash.Hash{
 }
 
 // Hasher hashes and verifies passwords, running at most a fixed number of
-// computations at once so that a burst of logins queues instead of starving
-// the rest of the process.
+// computations at once, each on an OS thread of the lowest priority, so that
+// a burst of logins queues and takes only CPU time nothing else wants.
 type Hasher struct {
 	slots chan struct{}
 }
 
 // NewHasher returns a Hasher running at most concurrency computations at
-// once; concurrency <= 0 means runtime.NumCPU().
+// once; concurrency <= 0 means one per CPU on Linux, where hashing runs at
+// the lowest priority, and one less elsewhere.
 func NewHasher(concurrency int) *Hasher {
 	if concurrency <= 0 {
-		concurrency = runtime.NumCPU()
+		concurrency = defaultConcurrency()
 	}
+	reserveProcs(concurrency)
 	return &Hasher{slots: make(chan struct{}, concurrency)}
 }
 
@@ -87,7 +89,18 @@ func (h *Hasher) do(ctx context.Context, fn func()) error {
 		return ctx.Err()
 	}
 	defer func() { <-h.slots }()
-	fn()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The thread is locked and never unlocked, so the runtime ends it
+		// with this goroutine and its lowered priority dies with it.
+		runtime.LockOSThread()
+		// Without it hashing only runs at normal priority: slower for the
+		// rest of the process under a login storm, never wrong.
+		_ = lowerThreadPriority()
+		fn()
+	}()
+	<-done
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"runtime"
 	"time"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -26,10 +25,6 @@ import (
 
 // sessionPurgeInterval is how often expired server-side sessions are deleted.
 const sessionPurgeInterval = 10 * time.Minute
-
-// hashConcurrency leaves one CPU free of password hashing, so a burst of
-// logins (PBKDF2, 600,000 rounds each) cannot stall streaming replies.
-func hashConcurrency() int { return max(1, runtime.NumCPU()-1) }
 
 // App is the running service with everything it opened.
 type App struct {
@@ -109,7 +104,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	api := &handlers.API{
 		Store:    db,
 		Sessions: sessions,
-		Hasher:   auth.NewHasher(hashConcurrency()),
+		Hasher:   auth.NewHasher(0),
 		Branding: brand,
 		Logger:   logger,
 		Version:  version,

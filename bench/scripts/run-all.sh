@@ -5,6 +5,9 @@
 #
 #   bench/scripts/run-all.sh BINARY LABEL [DATABASE_URL]
 #
+# ONLY, a space-separated list of scenario names (connect-10000 stream-100x5
+# stream-1000x3 storm-50 rest-20), runs just those.
+#
 # Build the binary with `go build -o /tmp/amanda .` and the load tool with
 # `go build -o /tmp/bench ./bench`; BENCH overrides the tool's path.
 set -euo pipefail
@@ -24,6 +27,7 @@ start() { # start a fresh server; extra environment in "$@"
   for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && return; sleep 0.2; done
   cat "$work/server.log" >&2; exit 1
 }
+wanted() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 run() { # run NAME ARGS...: one load-tool run, its summary line labelled
   local name=$1; shift
   printf '%s %s ' "$label" "$name"
@@ -31,9 +35,9 @@ run() { # run NAME ARGS...: one load-tool run, its summary line labelled
 }
 
 if [ -z "$database" ]; then
-  start; run connect-10000 -scenario connect -n 10000 -sockets-per-user 100 -hold 10s -timeout 300s || true
+  if wanted connect-10000; then start; run connect-10000 -scenario connect -n 10000 -sockets-per-user 100 -hold 10s -timeout 300s || true; fi
 fi
-start; run stream-100x5 -scenario stream -n 100 -m 5 || true
-start; run stream-1000x3 -scenario stream -n 1000 -m 3 -sockets-per-user 100 -timeout 300s || true
-start; run storm-50 -scenario stream -n 100 -m 5 -storm 50 || true
-start; run rest-20 -scenario rest -workers 20 -duration 10s || true
+if wanted stream-100x5; then start; run stream-100x5 -scenario stream -n 100 -m 5 || true; fi
+if wanted stream-1000x3; then start; run stream-1000x3 -scenario stream -n 1000 -m 3 -sockets-per-user 100 -timeout 300s || true; fi
+if wanted storm-50; then start; run storm-50 -scenario stream -n 100 -m 5 -storm 50 || true; fi
+if wanted rest-20; then start; run rest-20 -scenario rest -workers 20 -duration 10s || true; fi
