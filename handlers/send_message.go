@@ -202,7 +202,7 @@ func (a *API) reply(ctx context.Context, s *socket.Socket, user *socketUser, cha
 			a.Metrics.FirstToken(time.Since(start))
 		}
 		a.Metrics.TokensStreamed(1)
-		return s.Emit(evMessageToken, tokenEvent{Text: chunk})
+		return emit(s, evMessageToken, tokenEvent{Text: chunk})
 	})
 	if streamErr == nil && full == "" {
 		streamErr = errors.New("the AI backend sent an empty reply")
@@ -230,7 +230,7 @@ func (a *API) reply(ctx context.Context, s *socket.Socket, user *socketUser, cha
 		emitError(s, msgAIUnavailable)
 		return "", false
 	}
-	_ = s.Emit(evMessageComplete, completeEvent{MessageID: stored.ID, FullText: full})
+	_ = emit(s, evMessageComplete, completeEvent{MessageID: stored.ID, FullText: full})
 	return full, true
 }
 

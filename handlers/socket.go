@@ -148,7 +148,7 @@ type errorEvent struct {
 }
 
 func emitError(s *socket.Socket, message string) {
-	_ = s.Emit(evError, errorEvent{Message: message})
+	_ = emit(s, evError, errorEvent{Message: message})
 }
 
 // decimal formats an id as the AI backend and logs want it.

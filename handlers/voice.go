@@ -91,7 +91,7 @@ func (a *API) onSendVoiceMessage(s *socket.Socket, user *socketUser, args []any)
 			return a.transcribe(ctx, s, user, audio, format)
 		},
 		afterReply: func(ctx context.Context, reply string) {
-			_ = s.Emit(evVoiceProcessing, statusEvent{Status: "synthesizing"})
+			_ = emit(s, evVoiceProcessing, statusEvent{Status: "synthesizing"})
 			if !a.speak(s, user, reply, "", 0) {
 				emitError(s, msgSpeechAfterReply)
 			}
@@ -134,7 +134,7 @@ func (a *API) transcribe(ctx context.Context, s *socket.Socket, user *socketUser
 	stop := context.AfterFunc(user.ctx, cancel)
 	defer stop()
 
-	_ = s.Emit(evVoiceProcessing, statusEvent{Status: "transcribing"})
+	_ = emit(s, evVoiceProcessing, statusEvent{Status: "transcribing"})
 	text, err := a.Speech.Transcribe(ctx, audio, format)
 	if err != nil {
 		a.Logger.Warn("transcription failed", "user_id", user.UserID, "audio_bytes", len(audio), "error", err)
@@ -146,8 +146,8 @@ func (a *API) transcribe(ctx context.Context, s *socket.Socket, user *socketUser
 		emitError(s, msgTranscriptionEmpty)
 		return "", false
 	}
-	_ = s.Emit(evVoiceTranscribed, transcribedEvent{Text: text})
-	_ = s.Emit(evVoiceProcessing, statusEvent{Status: "thinking"})
+	_ = emit(s, evVoiceTranscribed, transcribedEvent{Text: text})
+	_ = emit(s, evVoiceProcessing, statusEvent{Status: "thinking"})
 	return text, true
 }
 
@@ -209,6 +209,6 @@ func (a *API) speak(s *socket.Socket, user *socketUser, text, voice string, spee
 		}
 		return false
 	}
-	_ = s.Emit(evVoiceResponse, audioEvent{Audio: base64.StdEncoding.EncodeToString(audio), Format: a.Speech.Format()})
+	_ = emit(s, evVoiceResponse, audioEvent{Audio: base64.StdEncoding.EncodeToString(audio), Format: a.Speech.Format()})
 	return true
 }

@@ -89,6 +89,7 @@ func BenchmarkTokenFanOut(b *testing.B) {
 	srv := startChatServer(b, fakeai.Options{Tokens: tokens}, func(c *Config) { c.SocketMaxQueuedPackets = 1 << 20 })
 	u := newChatUser(b, srv, "fanout@example.com")
 	raw := dialRaw(b, srv, u.cookie, 0)
+	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		raw.sendMessage(u.chatID, "go")
