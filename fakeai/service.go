@@ -29,6 +29,13 @@ func (s *service) StreamChat(req *aipb.ChatMessage, stream grpc.ServerStreamingS
 	p := planFor(s.opts, req.GetMessage())
 	ctx := stream.Context()
 	start := time.Now()
+	// One timer and one message serve every chunk: Send has encoded the
+	// message by the time it returns, and a stopped timer holds no stale
+	// tick (Go 1.23 timers).
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	chunk := &aipb.ChatChunk{}
 	for i, text := range p.chunks {
 		if i == p.failAfter {
 			return status.Errorf(codes.Internal, "fakeai: failing after %d chunks as asked", i)
@@ -37,15 +44,14 @@ func (s *service) StreamChat(req *aipb.ChatMessage, stream grpc.ServerStreamingS
 		// steady rate would produce it: timer lateness does not add up over
 		// a reply.
 		if wait := time.Until(start.Add(time.Duration(i+1) * p.delay)); p.delay > 0 && wait > 0 {
-			t := time.NewTimer(wait)
+			timer.Reset(wait)
 			select {
 			case <-ctx.Done():
-				t.Stop()
 				return status.FromContextError(ctx.Err()).Err()
-			case <-t.C:
+			case <-timer.C:
 			}
 		}
-		chunk := &aipb.ChatChunk{Text: text, Done: i == len(p.chunks)-1}
+		chunk.Text, chunk.Done = text, i == len(p.chunks)-1
 		if err := stream.Send(chunk); err != nil {
 			return err
 		}
