@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -178,6 +179,9 @@ func encodeSIOEvent(name string, payload any) (string, error) {
 
 // decodeEvent splits the data of an EVENT packet into its name and first argument.
 func decodeEvent(data json.RawMessage) (string, json.RawMessage, error) {
+	if name, payload, ok := splitEvent(data); ok {
+		return name, payload, nil
+	}
 	var args []json.RawMessage
 	if err := json.Unmarshal(data, &args); err != nil {
 		return "", nil, fmt.Errorf("event data is not an array: %w", err)
@@ -194,6 +198,59 @@ func decodeEvent(data json.RawMessage) (string, json.RawMessage, error) {
 		payload = args[1]
 	}
 	return name, payload, nil
+}
+
+// splitEvent is decodeEvent's fast path, without a JSON decoder, for what
+// the service sends: ["name"] or ["name",payload] with a name free of
+// escapes. It does not validate the payload: whoever reads it decodes it
+// and so rejects a malformed one (or a second argument glued to it).
+func splitEvent(data []byte) (string, json.RawMessage, bool) {
+	if len(data) < 4 || data[0] != '[' || data[1] != '"' {
+		return "", nil, false
+	}
+	end := bytes.IndexByte(data[2:], '"')
+	if end < 0 || !plainJSONString(data[2:2+end]) {
+		return "", nil, false
+	}
+	name, rest := string(data[2:2+end]), data[2+end+1:]
+	switch {
+	case len(rest) == 1 && rest[0] == ']':
+		return name, nil, true
+	case len(rest) >= 3 && rest[0] == ',' && rest[len(rest)-1] == ']':
+		return name, json.RawMessage(rest[1 : len(rest)-1]), true
+	}
+	return "", nil, false
+}
+
+// plainJSONString reports whether s, the inside of a JSON string, decodes
+// to itself: valid UTF-8 with no escapes, quotes or control characters.
+func plainJSONString(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(s)
+}
+
+// tokenText reads the text of a message_token payload, {"text":"..."}; a
+// fast path for the plain case, encoding/json for the rest. ok is false
+// when the payload is not an object with a string "text".
+func tokenText(payload []byte) (string, bool) {
+	const prefix, suffix = `{"text":"`, `"}`
+	if bytes.HasPrefix(payload, []byte(prefix)) && bytes.HasSuffix(payload, []byte(suffix)) &&
+		len(payload) >= len(prefix)+len(suffix) {
+		if inner := payload[len(prefix) : len(payload)-len(suffix)]; plainJSONString(inner) {
+			return string(inner), true
+		}
+	}
+	var tok struct {
+		Text *string `json:"text"`
+	}
+	if err := json.Unmarshal(payload, &tok); err != nil || tok.Text == nil {
+		return "", false
+	}
+	return *tok.Text, true
 }
 
 // Event is one Socket.IO event the server sent.

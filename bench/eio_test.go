@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -190,3 +191,47 @@ func (r *recordingTransport) write(p ...string) error {
 }
 func (r *recordingTransport) setReadTimeout(time.Duration) {}
 func (r *recordingTransport) close()                       {}
+
+// The fast paths must read exactly what encoding/json reads, and leave
+// every malformed input to it.
+func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
+	texts := []string{"", "plain", " token", "é ✓ 密码", `quote " inside`, `back\slash`, "new\nline",
+		"tab\t", "\x00", "<html> & \u2028", "bad \xff utf-8"}
+	for _, text := range texts {
+		payload, _ := json.Marshal(map[string]string{"text": text})
+		got, ok := tokenText(payload)
+		if !ok || got != strings.ToValidUTF8(text, "\uFFFD") {
+			t.Errorf("tokenText(%s) = %q, %v; want %q", payload, got, ok, text)
+		}
+		event, _ := json.Marshal([]any{"message_token", json.RawMessage(payload)})
+		name, p, err := decodeEvent(event)
+		if err != nil || name != "message_token" || string(p) != string(payload) {
+			t.Errorf("decodeEvent(%s) = %q, %s, %v", event, name, p, err)
+		}
+	}
+	for _, bad := range []string{`{"text":1}`, `{"text":"a"`, `{"text":"a"}x`, `{"other":"a"}`, `{"text":"a"},{"text":"b"}`, `[]`, ``} {
+		if got, ok := tokenText([]byte(bad)); ok {
+			t.Errorf("tokenText(%s) accepted: %q", bad, got)
+		}
+	}
+	for _, in := range []string{`["a\"b",1]`, `["é",{}]`, `["x"]`, `["x",1,2]`, `["x",]`, `["x" ,1]`} {
+		fastName, fastPayload, ok := splitEvent([]byte(in))
+		var args []json.RawMessage
+		slowErr := json.Unmarshal([]byte(in), &args)
+		if !ok {
+			continue // decodeEvent falls back to encoding/json
+		}
+		if slowErr != nil || len(args) == 0 {
+			t.Errorf("splitEvent(%s) accepted what encoding/json rejects", in)
+			continue
+		}
+		var slowName string
+		_ = json.Unmarshal(args[0], &slowName)
+		if fastName != slowName {
+			t.Errorf("splitEvent(%s) name %q, encoding/json %q", in, fastName, slowName)
+		}
+		if len(args) == 2 && string(fastPayload) != string(args[1]) {
+			t.Errorf("splitEvent(%s) payload %s, encoding/json %s", in, fastPayload, args[1])
+		}
+	}
+}

@@ -33,6 +33,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,7 @@ type Config struct {
 	RestMessages      int
 	RunID             string
 	Quiet             bool
+	CPUProfile        string
 
 	base *url.URL
 }
@@ -94,6 +96,7 @@ func parseFlags(args []string, errOut io.Writer) (*Config, error) {
 	fs.IntVar(&c.RestMessages, "rest-messages", 3, "messages sent (over Socket.IO) into each REST worker's chat during setup")
 	fs.StringVar(&c.RunID, "run-id", "", "tag of this run's users bench-<run-id>-<i>@example.com (default: random)")
 	fs.BoolVar(&c.Quiet, "q", false, "only the JSON summary")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -129,6 +132,20 @@ func parseFlags(args []string, errOut io.Writer) (*Config, error) {
 		c.RunID = strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36) + strconv.Itoa(os.Getpid()%1000)
 	}
 	return c, nil
+}
+
+// startCPUProfile profiles the load tool itself, to tell its cost from the
+// service's; the returned func stops and writes the profile.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // checkLoopback refuses any target that is not this machine.
@@ -202,6 +219,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		b, _ := json.Marshal(map[string]any{"error": err.Error(), "failures": 1})
 		fmt.Fprintln(stdout, string(b))
 		return 2
+	}
+	if cfg.CPUProfile != "" {
+		stopProfile, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 2
+		}
+		defer stopProfile()
 	}
 	r := &Run{cfg: cfg, out: stdout, start: time.Now(), summary: NewSummary(cfg.Scenario)}
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -334,10 +334,8 @@ func (r *Run) exchange(ctx context.Context, c *Conn, chatID int64, message strin
 		}
 		switch ev.Name {
 		case "message_token":
-			var tok struct {
-				Text *string `json:"text"`
-			}
-			if err := json.Unmarshal(ev.Data, &tok); err != nil || tok.Text == nil {
+			tok, ok := tokenText(ev.Data)
+			if !ok {
 				r.fails.Add("bad_token", string(ev.Data))
 				return rec, false, true
 			}
@@ -345,7 +343,7 @@ func (r *Run) exchange(ctx context.Context, c *Conn, chatID int64, message strin
 				rec.firstToken = ev.At.Sub(rec.emit)
 			}
 			rec.tokens++
-			text.WriteString(*tok.Text)
+			text.WriteString(tok)
 		case "message_complete":
 			rec.total = ev.At.Sub(rec.emit)
 			var done struct {
