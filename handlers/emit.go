@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -24,31 +26,62 @@ func emit(s *socket.Socket, name string, payload any) error {
 	if err != nil {
 		return err
 	}
-	s.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
+	s.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, defaultWriteOptions)
 	return nil
 }
 
+// defaultWriteOptions are read, never written, by WriteToEngine.
+var defaultWriteOptions = &socket.WriteOptions{}
+
+// eventEncoder is a reusable buffer with a JSON encoder writing into it.
+type eventEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var eventEncoders = sync.Pool{New: func() any {
+	e := &eventEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+// maxPooledFrame keeps the buffer of a large event (synthesized speech) out
+// of the pool.
+const maxPooledFrame = 64 << 10
+
 // encodeEvent is Socket.IO's text encoding of an EVENT packet: "2", the
-// namespace and a comma unless it is the main one, then ["name",payload].
+// namespace and a comma unless it is the main one, then ["name",payload],
+// encoded as encoding/json.Marshal does.
 func encodeEvent(nsp, name string, payload any) ([]byte, error) {
-	quoted, err := json.Marshal(name)
-	if err != nil {
+	e := eventEncoders.Get().(*eventEncoder)
+	defer func() {
+		if e.buf.Cap() <= maxPooledFrame {
+			eventEncoders.Put(e)
+		}
+	}()
+	e.buf.Reset()
+	e.buf.WriteByte('2')
+	if nsp != "" && nsp != "/" {
+		e.buf.WriteString(nsp)
+		e.buf.WriteByte(',')
+	}
+	e.buf.WriteByte('[')
+	if err := e.value(name); err != nil {
 		return nil, fmt.Errorf("handlers: encode event name: %w", err)
 	}
-	body, err := json.Marshal(payload)
-	if err != nil {
+	e.buf.WriteByte(',')
+	if err := e.value(payload); err != nil {
 		return nil, fmt.Errorf("handlers: encode %s payload: %w", name, err)
 	}
-	frame := make([]byte, 0, 1+len(nsp)+1+1+len(quoted)+1+len(body)+1)
-	frame = append(frame, '2')
-	if nsp != "" && nsp != "/" {
-		frame = append(frame, nsp...)
-		frame = append(frame, ',')
+	e.buf.WriteByte(']')
+	return bytes.Clone(e.buf.Bytes()), nil
+}
+
+// value appends v's JSON without the newline json.Encoder ends it with.
+func (e *eventEncoder) value(v any) error {
+	if err := e.enc.Encode(v); err != nil {
+		return err
 	}
-	frame = append(frame, '[')
-	frame = append(frame, quoted...)
-	frame = append(frame, ',')
-	frame = append(frame, body...)
-	frame = append(frame, ']')
-	return frame, nil
+	e.buf.Truncate(e.buf.Len() - 1)
+	return nil
 }
