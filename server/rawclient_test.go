@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -110,4 +111,54 @@ func BenchmarkTokenFanOut(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*tokens), "ns/token")
+}
+
+// BenchmarkIdleSocketMemory opens b.N authenticated WebSocket sockets and
+// holds them: ns/op is one connect, and the custom metrics are what each
+// held socket costs the process once garbage is collected. The heap figure
+// includes the test's own client connection, kept small (256-byte buffers).
+func BenchmarkIdleSocketMemory(b *testing.B) {
+	srv := startChatServer(b, fakeai.Options{Tokens: 1}, func(c *Config) { c.MaxSocketsPerUser = 1 << 20 })
+	u := newChatUser(b, srv, "idle@example.com")
+	dialer := websocket.Dialer{HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferSize: 256}
+	header := http.Header{"Origin": {testOrigin}, "Cookie": {"session=" + u.cookie}}
+	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	before := settledMemory()
+	for b.Loop() {
+		conn, _, err := dialer.Dial(wsURL, header)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { conn.Close() })
+		r := &rawSocket{t: b, conn: conn}
+		if open := r.read(); !strings.HasPrefix(open, "0{") {
+			b.Fatalf("engine open: %q", open)
+		}
+		r.send("40")
+		if connected := r.read(); !strings.HasPrefix(connected, "40{") {
+			b.Fatalf("socket connect: %q", connected)
+		}
+	}
+	b.StopTimer()
+	after := settledMemory()
+	n := float64(b.N)
+	b.ReportMetric(float64(after.stack-before.stack)/n, "stack-B/socket")
+	b.ReportMetric(float64(after.heap-before.heap)/n, "heap-B/socket")
+	b.ReportMetric(float64(after.goroutines-before.goroutines)/n, "goroutines/socket")
+}
+
+type memory struct {
+	stack, heap uint64
+	goroutines  int
+}
+
+// settledMemory is the stack and live heap in use after the connections
+// in flight have settled and two collections.
+func settledMemory() memory {
+	time.Sleep(500 * time.Millisecond)
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return memory{stack: m.StackInuse, heap: m.HeapAlloc, goroutines: runtime.NumGoroutine()}
 }
