@@ -109,9 +109,9 @@ func (a *API) OnSocketConnection(s *socket.Socket) {
 
 // releaseHandshake lets go of the handshake request's headers and query,
 // which the Socket.IO library keeps three copies of for the socket's whole
-// life (the request, the engine's parsed view, the socket's handshake) and
-// which nothing reads once the socket is admitted: a tenth of the memory of
-// an idle socket. Empty, not nil, so a late reader finds nothing and a late
+// life (the request, the engine's parsed view, the socket's handshake), and
+// of the response's CORS headers; nothing reads them once the socket is
+// admitted, and they are a tenth of the memory of an idle socket. Empty, not nil, so a late reader finds nothing and a late
 // writer does not panic.
 func releaseHandshake(s *socket.Socket) {
 	if hs := s.Handshake(); hs != nil {
@@ -120,6 +120,7 @@ func releaseHandshake(s *socket.Socket) {
 	ctx := s.Request()
 	ctx.Headers().Replace(map[string][]string{})
 	ctx.Query().Replace(map[string][]string{})
+	ctx.ResponseHeaders().Replace(map[string][]string{}) // long since written
 	ctx.Request().Header = http.Header{}
 }
 
