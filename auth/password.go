@@ -73,7 +73,6 @@ func NewHasher(concurrency int) *Hasher {
 	if concurrency <= 0 {
 		concurrency = defaultConcurrency()
 	}
-	reserveProcs(concurrency)
 	return &Hasher{slots: make(chan struct{}, concurrency)}
 }
 
@@ -98,6 +97,8 @@ func (h *Hasher) do(ctx context.Context, fn func()) error {
 		// Without it hashing only runs at normal priority: slower for the
 		// rest of the process under a login storm, never wrong.
 		_ = lowerThreadPriority()
+		release := addProc()
+		defer release()
 		fn()
 	}()
 	<-done

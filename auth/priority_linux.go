@@ -23,23 +23,39 @@ func lowerThreadPriority() error {
 	return unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), hashNice)
 }
 
-var reserved struct {
+// running counts the hashes being computed, each given a scheduler slot
+// (a P) of its own for as long as it runs: a hashing thread holds its slot
+// while the kernel keeps it waiting, and without the extra slot the rest of
+// the service would have fewer slots than CPUs. Slots are added only while
+// hashing because a larger GOMAXPROCS also widens garbage collection.
+var running struct {
 	sync.Mutex
-	procs int
+	n    int
+	base int // GOMAXPROCS before the first of the running hashes
 }
 
-// reserveProcs raises GOMAXPROCS so that n hashing threads, which hold a
-// scheduler slot each while the kernel keeps them waiting, never leave the
-// rest of the service with fewer slots than CPUs. It counts each slot once
-// per process, and leaves an operator's explicit GOMAXPROCS alone.
-func reserveProcs(n int) {
+// addProc adds a scheduler slot for one hash and returns its release. An
+// operator's explicit GOMAXPROCS is left alone.
+func addProc() (release func()) {
 	if os.Getenv("GOMAXPROCS") != "" {
-		return
+		return func() {}
 	}
-	reserved.Lock()
-	defer reserved.Unlock()
-	if n > reserved.procs {
-		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + n - reserved.procs)
-		reserved.procs = n
+	running.Lock()
+	defer running.Unlock()
+	if running.n == 0 {
+		running.base = runtime.GOMAXPROCS(0)
+	}
+	running.n++
+	runtime.GOMAXPROCS(running.base + running.n)
+	return func() {
+		running.Lock()
+		defer running.Unlock()
+		running.n--
+		if running.n == 0 {
+			// Back to the runtime's own choice, which follows CPU quota changes.
+			runtime.SetDefaultGOMAXPROCS()
+			return
+		}
+		runtime.GOMAXPROCS(running.base + running.n)
 	}
 }

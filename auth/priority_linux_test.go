@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"runtime"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -38,23 +39,31 @@ func TestHashingRunsAtLowestPriority(t *testing.T) {
 
 func TestHashingThreadsHaveSlotsOfTheirOwn(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "")
-	reserved.Lock()
-	already := reserved.procs
-	reserved.Unlock()
-	before := runtime.GOMAXPROCS(0)
-	defer func() {
-		runtime.GOMAXPROCS(before)
-		reserved.Lock()
-		reserved.procs = already
-		reserved.Unlock()
-	}()
-
-	NewHasher(already + 2)
-	if got := runtime.GOMAXPROCS(0); got != before+2 {
-		t.Fatalf("GOMAXPROCS = %d after reserving 2 more hashing slots, want %d", got, before+2)
+	runtime.SetDefaultGOMAXPROCS()
+	base := runtime.GOMAXPROCS(0)
+	h := NewHasher(2)
+	both := make(chan struct{})
+	var started sync.WaitGroup
+	started.Add(2)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			err := h.do(context.Background(), func() {
+				started.Done()
+				<-both // both hashes run at once
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
 	}
-	NewHasher(1) // already covered: no change
-	if got := runtime.GOMAXPROCS(0); got != before+2 {
-		t.Errorf("GOMAXPROCS = %d after a smaller Hasher, want %d", got, before+2)
+	started.Wait()
+	if got := runtime.GOMAXPROCS(0); got != base+2 {
+		t.Errorf("GOMAXPROCS = %d with two hashes running, want %d", got, base+2)
+	}
+	close(both)
+	wg.Wait()
+	if got := runtime.GOMAXPROCS(0); got != base {
+		t.Errorf("GOMAXPROCS = %d once hashing ended, want %d", got, base)
 	}
 }

@@ -12,6 +12,6 @@ func defaultConcurrency() int { return max(1, runtime.NumCPU()-1) }
 // it would slow the whole service.
 func lowerThreadPriority() error { return nil }
 
-// reserveProcs does nothing: hashing at normal priority shares the CPUs'
+// addProc does nothing: hashing at normal priority shares the CPUs'
 // scheduler slots with everything else.
-func reserveProcs(int) {}
+func addProc() (release func()) { return func() {} }
