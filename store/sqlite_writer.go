@@ -17,8 +17,8 @@ var errStoreClosed = errors.New("store: closed")
 // commit (WAL frames for every touched page, now and then a checkpoint)
 // costs more than the statements of a chat message, and replies that
 // start together would otherwise wait in line for each other's commits.
-// Each write runs in its own savepoint, so one that fails leaves the rest
-// of its batch intact. A lone write is never delayed to wait for company.
+// A write that fails leaves the rest of its batch intact (commit). A lone
+// write is never delayed to wait for company.
 type groupCommitter struct {
 	db   *sql.DB
 	ops  chan *writeOp
@@ -80,36 +80,36 @@ func (g *groupCommitter) run() {
 	}
 }
 
-// commit runs the batch in one transaction and answers every write.
+// commit runs the batch in one transaction and answers every write. If
+// any write fails, the transaction is rolled back and each write is run
+// again in a transaction of its own, so one bad write cannot take the others
+// down with it. Failures are rare (a chat deleted meanwhile, a cancelled
+// request): this costs less than a savepoint around every write.
 func (g *groupCommitter) commit(batch []*writeOp) {
-	errs := make([]error, len(batch))
-	tx, err := g.db.BeginTx(context.Background(), nil)
-	if err == nil {
-		for i, op := range batch {
-			errs[i] = runInSavepoint(tx, op)
+	if err := g.runTx(batch); err == nil || len(batch) == 1 {
+		for _, op := range batch {
+			op.result <- err
 		}
-		err = tx.Commit()
+		return
 	}
-	for i, op := range batch {
-		if errs[i] == nil {
-			errs[i] = err
-		}
-		op.result <- errs[i]
+	for _, op := range batch {
+		op.result <- g.runTx([]*writeOp{op})
 	}
 }
 
-func runInSavepoint(tx *sql.Tx, op *writeOp) error {
-	if err := op.ctx.Err(); err != nil {
+// runTx runs the writes in one transaction, committed only if all succeed.
+func (g *groupCommitter) runTx(ops []*writeOp) error {
+	tx, err := g.db.BeginTx(context.Background(), nil)
+	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec("SAVEPOINT write_op"); err != nil {
-		return err
+	for _, op := range ops {
+		if err := op.ctx.Err(); err != nil {
+			return errors.Join(err, tx.Rollback())
+		}
+		if err := op.fn(tx); err != nil {
+			return errors.Join(err, tx.Rollback())
+		}
 	}
-	if err := op.fn(tx); err != nil {
-		_, rollbackErr := tx.Exec("ROLLBACK TO write_op")
-		_, releaseErr := tx.Exec("RELEASE write_op")
-		return errors.Join(err, rollbackErr, releaseErr)
-	}
-	_, err := tx.Exec("RELEASE write_op")
-	return err
+	return tx.Commit()
 }
