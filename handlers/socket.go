@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
 	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/amanda-platform/amanda-backend/session"
 )
 
 // Socket.IO event names and messages (CONTRACT.md, Socket.IO).
@@ -53,7 +56,7 @@ func (a *API) AuthenticateSocket(s *socket.Socket, next func(*socket.ExtendedErr
 		reject()
 		return
 	}
-	sess, ok, err := a.Sessions.Lookup(context.Background(), id)
+	sess, ok, err := a.lookupSession(id)
 	if err != nil {
 		a.Logger.Error("socket session lookup failed", "error", err)
 	}
@@ -144,10 +147,21 @@ func (a *API) watchQueue(s *socket.Socket, user *socketUser) {
 	})
 }
 
+// sessionLookupTimeout bounds a socket's session lookup, which has no
+// request to take a deadline from: a hung session store (Redis, the
+// database) fails the handshake or the event instead of holding it.
+var sessionLookupTimeout = 5 * time.Second
+
+func (a *API) lookupSession(id string) (session.Session, bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionLookupTimeout)
+	defer cancel()
+	return a.Sessions.Lookup(ctx, id)
+}
+
 // recheckSession looks the socket's session up again, so a logout on any
 // instance ends the socket at its next event, as the old service did.
 func (a *API) recheckSession(s *socket.Socket, user *socketUser) bool {
-	sess, ok, err := a.Sessions.Lookup(context.Background(), user.SessionID)
+	sess, ok, err := a.lookupSession(user.SessionID)
 	if err != nil {
 		a.Logger.Error("socket session lookup failed", "error", err)
 		emitError(s, msgUnavailable)

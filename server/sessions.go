@@ -22,6 +22,9 @@ func newSessionBackend(ctx context.Context, cfg Config, db store.Store) (session
 		if err != nil {
 			return nil, nil, fmt.Errorf("config: SESSION_REDIS is not a redis:// URL: %w", err)
 		}
+		// Lookups carry deadlines (the request's, or the socket's own):
+		// a hung Redis must fail them at the deadline, not hold them.
+		opts.ContextTimeoutEnabled = true
 		client := redis.NewClient(opts)
 		if err := client.Ping(ctx).Err(); err != nil {
 			client.Close()
