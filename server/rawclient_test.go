@@ -37,6 +37,12 @@ func dialRaw(t testing.TB, srv *testServer, cookie string, receiveBuffer int) *r
 			return d.Dial(network, addr)
 		}
 	}
+	return dialRawWith(t, srv, cookie, &dialer)
+}
+
+// dialRawWith connects with dialer and joins the default namespace.
+func dialRawWith(t testing.TB, srv *testServer, cookie string, dialer *websocket.Dialer) *rawSocket {
+	t.Helper()
 	header := http.Header{"Origin": {testOrigin}, "Cookie": {"session=" + cookie}}
 	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
 	conn, _, err := dialer.Dial(wsURL, header)
@@ -133,24 +139,10 @@ func processCPU(t testing.TB) time.Duration {
 func BenchmarkIdleSocketMemory(b *testing.B) {
 	srv := startChatServer(b, fakeai.Options{Tokens: 1}, func(c *Config) { c.MaxSocketsPerUser = 1 << 20 })
 	u := newChatUser(b, srv, "idle@example.com")
-	dialer := websocket.Dialer{HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferSize: 256}
-	header := http.Header{"Origin": {testOrigin}, "Cookie": {"session=" + u.cookie}}
-	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	dialer := &websocket.Dialer{HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferSize: 256}
 	before := settledMemory()
 	for b.Loop() {
-		conn, _, err := dialer.Dial(wsURL, header)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { conn.Close() })
-		r := &rawSocket{t: b, conn: conn}
-		if open := r.read(); !strings.HasPrefix(open, "0{") {
-			b.Fatalf("engine open: %q", open)
-		}
-		r.send("40")
-		if connected := r.read(); !strings.HasPrefix(connected, "40{") {
-			b.Fatalf("socket connect: %q", connected)
-		}
+		dialRawWith(b, srv, u.cookie, dialer)
 	}
 	b.StopTimer()
 	after := settledMemory()
