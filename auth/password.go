@@ -94,8 +94,8 @@ func (h *Hasher) do(ctx context.Context, fn func()) error {
 		// The thread is locked and never unlocked, so the runtime ends it
 		// with this goroutine and its lowered priority dies with it.
 		runtime.LockOSThread()
-		// Without it hashing only runs at normal priority: slower for the
-		// rest of the process under a login storm, never wrong.
+		// If this fails, hashing runs at normal priority: the rest of the
+		// process is slower under a login storm, nothing is wrong.
 		_ = lowerThreadPriority()
 		release := addProc()
 		defer release()

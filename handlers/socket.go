@@ -114,8 +114,9 @@ func (a *API) OnSocketConnection(s *socket.Socket) {
 // which the Socket.IO library keeps three copies of for the socket's whole
 // life (the request, the engine's parsed view, the socket's handshake), and
 // of the response's CORS headers; nothing reads them once the socket is
-// admitted, and they are a tenth of the memory of an idle socket. Empty, not nil, so a late reader finds nothing and a late
-// writer does not panic.
+// admitted, and they are a tenth of the memory of an idle socket. Emptied,
+// not nil, so that a late reader finds nothing and a late writer does not
+// panic.
 func releaseHandshake(s *socket.Socket) {
 	if hs := s.Handshake(); hs != nil {
 		hs.Headers, hs.Query = map[string]any{}, map[string]any{}
