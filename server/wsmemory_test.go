@@ -7,18 +7,23 @@ import (
 )
 
 func TestReleasingWriterLetsGoOfTheConnectionAfterHijack(t *testing.T) {
-	var seen *releasingWriter
+	// The handler hands its writer over once done with it: the test reads
+	// it only after that.
+	handled := make(chan *releasingWriter, 1)
 	h := releaseHijackedConns(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw, ok := w.(*releasingWriter)
 		if !ok {
-			t.Fatal("an upgrade request was not wrapped")
+			t.Error("an upgrade request was not wrapped")
+			handled <- nil
+			return
 		}
-		seen = rw
 		conn, _, err := rw.Hijack()
 		if err != nil {
-			t.Fatal(err)
+			t.Error(err)
+		} else {
+			conn.Close()
 		}
-		conn.Close()
+		handled <- rw
 	}))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -27,6 +32,10 @@ func TestReleasingWriterLetsGoOfTheConnectionAfterHijack(t *testing.T) {
 	req.Header.Set("Connection", "Upgrade")
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
+	}
+	seen := <-handled
+	if seen == nil {
+		t.FailNow()
 	}
 	if _, still := seen.ResponseWriter.(hijacked); !still {
 		t.Fatalf("after Hijack the writer still holds %T", seen.ResponseWriter)
