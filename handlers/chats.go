@@ -32,16 +32,26 @@ type messageJSON struct {
 // Socket.IO share it so both answer with the same messages.
 func (a *API) ownedChat(ctx context.Context, userID, chatID int64) (store.Chat, error) {
 	chat, err := a.Store.ChatByID(ctx, chatID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Chat{}, fail(http.StatusNotFound, msgChatNotFound)
+	if err == nil && chat.UserID != userID {
+		err = store.ErrNotOwner
 	}
 	if err != nil {
-		return store.Chat{}, internal(err)
-	}
-	if chat.UserID != userID {
-		return store.Chat{}, fail(http.StatusForbidden, msgAccessDenied)
+		return store.Chat{}, chatError(err)
 	}
 	return chat, nil
+}
+
+// chatError answers a store error about one chat with the contract's
+// message: unknown chats and other users' chats differ, as in the old
+// service.
+func chatError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fail(http.StatusNotFound, msgChatNotFound)
+	case errors.Is(err, store.ErrNotOwner):
+		return fail(http.StatusForbidden, msgAccessDenied)
+	}
+	return internal(err)
 }
 
 func (a *API) handleListChats() echo.HandlerFunc {
@@ -81,13 +91,10 @@ func (a *API) handleChatMessages() echo.HandlerFunc {
 		if err != nil || chatID < 0 {
 			return fail(http.StatusNotFound, msgChatNotFound)
 		}
-		ctx := c.Request().Context()
-		if _, err := a.ownedChat(ctx, userID(c), chatID); err != nil {
-			return err
-		}
-		messages, err := a.Store.Messages(ctx, chatID)
+		// One query: the ownership check rides along with the messages.
+		messages, err := a.Store.Messages(c.Request().Context(), userID(c), chatID)
 		if err != nil {
-			return internal(err)
+			return chatError(err)
 		}
 		out := make([]messageJSON, len(messages))
 		for i, m := range messages {

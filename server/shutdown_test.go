@@ -76,7 +76,11 @@ func TestShutdownTimeoutStoresPartialReplies(t *testing.T) {
 func storedChat(t *testing.T, srv *testServer, chatID int64) []store.Message {
 	t.Helper()
 	s := storetest.Open(t, srv.cfg.DatabaseURL)
-	messages, err := s.Messages(context.Background(), chatID)
+	chat, err := s.ChatByID(context.Background(), chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	messages, err := s.Messages(context.Background(), chat.UserID, chatID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestDeletingAUserDeletesTheirChatsAndMessages(t *testing.T) {
 		if n := storetest.Scalar[int64](t, databaseURL, "SELECT COUNT(*) FROM messages WHERE chat_id <> $1", kept.ID); n != 0 {
 			t.Errorf("%d messages of the deleted user remain", n)
 		}
-		messages, err := s.Messages(context.Background(), kept.ID)
+		messages, err := s.Messages(context.Background(), kept.UserID, kept.ID)
 		if err != nil || len(messages) != 1 {
 			t.Errorf("another user's messages = %+v, %v; want them kept", messages, err)
 		}
@@ -51,7 +51,7 @@ func TestDeletingAChatDeletesItsMessages(t *testing.T) {
 		if n := storetest.Scalar[int64](t, databaseURL, "SELECT COUNT(*) FROM messages WHERE chat_id = $1", doomed.ID); n != 0 {
 			t.Errorf("%d messages of the deleted chat remain", n)
 		}
-		_, err := s.Messages(context.Background(), doomed.ID)
+		_, err := s.Messages(context.Background(), doomed.UserID, doomed.ID)
 		wantErr(t, "Messages of the deleted chat", err, store.ErrNotFound)
 		if n := storetest.Scalar[int64](t, databaseURL, "SELECT COUNT(*) FROM messages WHERE chat_id = $1", kept.ID); n != 1 {
 			t.Errorf("the other chat has %d messages, want 1", n)

@@ -43,7 +43,7 @@ func TestConcurrentAssistantMessages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store, _ string) {
 		chat := mustChat(t, s, mustUser(t, s, "ada@example.com").ID)
 		addConcurrently(t, []store.Store{s}, chat.ID)
-		messages, err := s.Messages(context.Background(), chat.ID)
+		messages, err := s.Messages(context.Background(), chat.UserID, chat.ID)
 		if err != nil || len(messages) != concurrentWriters {
 			t.Errorf("Messages = %d messages, %v; want %d", len(messages), err, concurrentWriters)
 		}
@@ -58,7 +58,7 @@ func TestConcurrentWritesFromTwoSQLiteStores(t *testing.T) {
 	second := storetest.Open(t, databaseURL)
 	chat := mustChat(t, first, mustUser(t, first, "ada@example.com").ID)
 	addConcurrently(t, []store.Store{first, second}, chat.ID)
-	messages, err := second.Messages(context.Background(), chat.ID)
+	messages, err := second.Messages(context.Background(), chat.UserID, chat.ID)
 	if err != nil || len(messages) != concurrentWriters {
 		t.Errorf("Messages = %d messages, %v; want %d", len(messages), err, concurrentWriters)
 	}

@@ -52,7 +52,7 @@ func TestLegacyDatabaseOpensInPlace(t *testing.T) {
 		if want := (store.Chat{ID: undated, UserID: ada, Title: "Old title"}); err != nil || chat != want {
 			t.Errorf("ChatByID(NULL created_at) = %+v, %v; want %+v", chat, err, want)
 		}
-		messages, err := s.Messages(ctx, untitled)
+		messages, err := s.Messages(ctx, ada, untitled)
 		wantMessages := []store.Message{
 			{ID: first, ChatID: untitled, Role: "user", Content: "hello", Timestamp: utc(2025, 11, 23, 10, 32, 0, 0)},
 			{ID: second, ChatID: untitled, Role: "assistant", Content: "hi", Timestamp: utc(2025, 11, 23, 10, 33, 0, 654321)},
@@ -157,7 +157,7 @@ func TestLegacySQLiteOrphansAreDropped(t *testing.T) {
 	// New chats take the orphans' chat ids (2 and 7) without their messages.
 	for range 7 {
 		chat := mustChat(t, s, 1)
-		if messages, err := s.Messages(context.Background(), chat.ID); err != nil || len(messages) != 0 {
+		if messages, err := s.Messages(context.Background(), chat.UserID, chat.ID); err != nil || len(messages) != 0 {
 			t.Fatalf("new chat %d has messages %+v, %v", chat.ID, messages, err)
 		}
 	}

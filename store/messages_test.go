@@ -16,7 +16,7 @@ func TestMessages(t *testing.T) {
 		user := mustUser(t, s, "ada@example.com")
 		chat := mustChat(t, s, user.ID)
 
-		empty, err := s.Messages(ctx, chat.ID)
+		empty, err := s.Messages(ctx, chat.UserID, chat.ID)
 		if err != nil || empty == nil || len(empty) != 0 {
 			t.Fatalf("Messages of an empty chat = %#v, %v; want an empty, non-nil list", empty, err)
 		}
@@ -41,7 +41,7 @@ func TestMessages(t *testing.T) {
 			t.Fatalf("AddUserMessage: %v", err)
 		}
 
-		messages, err := s.Messages(ctx, chat.ID)
+		messages, err := s.Messages(ctx, chat.UserID, chat.ID)
 		if err != nil {
 			t.Fatalf("Messages: %v", err)
 		}
@@ -101,7 +101,7 @@ func TestConcurrentFirstMessagesSetTheTitleOnce(t *testing.T) {
 			}
 		}
 
-		messages, err := s.Messages(ctx, chat.ID)
+		messages, err := s.Messages(ctx, chat.UserID, chat.ID)
 		if err != nil || len(messages) != senders {
 			t.Fatalf("Messages = %d messages, %v; want %d", len(messages), err, senders)
 		}
@@ -112,11 +112,34 @@ func TestConcurrentFirstMessagesSetTheTitleOnce(t *testing.T) {
 	})
 }
 
+func TestMessagesOfAnotherUsersChat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, _ string) {
+		ctx := context.Background()
+		owner := mustUser(t, s, "ada@example.com")
+		other := mustUser(t, s, "grace@example.com")
+		empty := mustChat(t, s, owner.ID)
+		full := mustChat(t, s, owner.ID)
+		if _, err := s.AddUserMessage(ctx, full.ID, "private", "private"); err != nil {
+			t.Fatal(err)
+		}
+		for _, chat := range []store.Chat{empty, full} {
+			messages, err := s.Messages(ctx, other.ID, chat.ID)
+			wantErr(t, "Messages of another user's chat", err, store.ErrNotOwner)
+			if len(messages) != 0 {
+				t.Errorf("another user got %d messages", len(messages))
+			}
+		}
+		if messages, err := s.Messages(ctx, owner.ID, full.ID); err != nil || len(messages) != 1 {
+			t.Errorf("owner's Messages = %d messages, %v; want 1", len(messages), err)
+		}
+	})
+}
+
 func TestMessagesOfAnUnknownChat(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store, databaseURL string) {
 		ctx := context.Background()
 		const unknownChat = 4242
-		_, err := s.Messages(ctx, unknownChat)
+		_, err := s.Messages(ctx, 1, unknownChat)
 		wantErr(t, "Messages", err, store.ErrNotFound)
 		_, err = s.AddUserMessage(ctx, unknownChat, "hello", "hello")
 		wantErr(t, "AddUserMessage", err, store.ErrNotFound)

@@ -9,13 +9,11 @@ import (
 
 const (
 	postgresMessages = `
-		SELECT id, chat_id, role, content, timestamp
-		FROM messages
-		WHERE chat_id = $1
-		ORDER BY timestamp, id`
-
-	postgresChatExists = `
-		SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1)`
+		SELECT m.id, m.chat_id, m.role, m.content, m.timestamp
+		FROM messages m
+		JOIN chats c ON c.id = m.chat_id
+		WHERE m.chat_id = $1 AND c.user_id = $2
+		ORDER BY m.timestamp, m.id`
 
 	// Locking the chat row serialises the messages of one chat, so two first
 	// messages sent at once cannot both see an empty chat and both set the title.
@@ -35,17 +33,14 @@ const (
 )
 
 // Messages returns ErrNotFound when the chat does not exist.
-func (s *postgresStore) Messages(ctx context.Context, chatID int64) ([]Message, error) {
-	rows, err := s.pool.Query(ctx, postgresMessages, chatID)
+func (s *postgresStore) Messages(ctx context.Context, userID, chatID int64) ([]Message, error) {
+	rows, err := s.pool.Query(ctx, postgresMessages, chatID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list messages: %w", err)
 	}
 	defer rows.Close()
 	messages, err := collect(rows, scanMessage)
-	return chatMessages(messages, err, func() (exists bool, err error) {
-		err = s.pool.QueryRow(ctx, postgresChatExists, chatID).Scan(&exists)
-		return exists, err
-	})
+	return chatMessages(messages, err, userID, func() (Chat, error) { return s.ChatByID(ctx, chatID) })
 }
 
 func (s *postgresStore) AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error) {

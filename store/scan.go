@@ -104,13 +104,18 @@ func titleOrDefault(title sql.NullString) string {
 	return title.String
 }
 
-// chatMessages finishes Messages for both stores: no messages is
-// ErrNotFound when the chat itself does not exist, which is asked only then.
-func chatMessages(messages []Message, err error, chatExists func() (bool, error)) ([]Message, error) {
+// chatMessages finishes Messages for both stores. No messages means an
+// empty chat of the user's, another user's chat or no chat at all: the chat
+// row, asked only then, tells which.
+func chatMessages(messages []Message, err error, userID int64, chat func() (Chat, error)) ([]Message, error) {
 	if err == nil && len(messages) == 0 {
-		var exists bool
-		if exists, err = chatExists(); err == nil && !exists {
+		var c Chat
+		c, err = chat()
+		switch {
+		case errors.Is(err, ErrNotFound):
 			return nil, ErrNotFound
+		case err == nil && c.UserID != userID:
+			return nil, ErrNotOwner
 		}
 	}
 	if err != nil {

@@ -8,13 +8,11 @@ import (
 
 const (
 	sqliteMessages = `
-		SELECT id, chat_id, role, content, timestamp
-		FROM messages
-		WHERE chat_id = ?
-		ORDER BY timestamp, id`
-
-	sqliteChatExists = `
-		SELECT EXISTS (SELECT 1 FROM chats WHERE id = ?)`
+		SELECT m.id, m.chat_id, m.role, m.content, m.timestamp
+		FROM messages m
+		JOIN chats c ON c.id = m.chat_id
+		WHERE m.chat_id = ? AND c.user_id = ?
+		ORDER BY m.timestamp, m.id`
 
 	// No row lock is needed, unlike PostgreSQL: the transaction already holds
 	// SQLite's write lock from its start, so concurrent first messages cannot
@@ -35,17 +33,14 @@ const (
 )
 
 // Messages returns ErrNotFound when the chat does not exist.
-func (s *sqliteStore) Messages(ctx context.Context, chatID int64) ([]Message, error) {
-	rows, err := s.reads.QueryContext(ctx, sqliteMessages, chatID)
+func (s *sqliteStore) Messages(ctx context.Context, userID, chatID int64) ([]Message, error) {
+	rows, err := s.reads.QueryContext(ctx, sqliteMessages, chatID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list messages: %w", err)
 	}
 	defer rows.Close()
 	messages, err := collect(rows, scanMessage)
-	return chatMessages(messages, err, func() (exists bool, err error) {
-		err = s.reads.QueryRowContext(ctx, sqliteChatExists, chatID).Scan(&exists)
-		return exists, err
-	})
+	return chatMessages(messages, err, userID, func() (Chat, error) { return s.ChatByID(ctx, chatID) })
 }
 
 func (s *sqliteStore) AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error) {

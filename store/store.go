@@ -23,6 +23,8 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrEmailTaken is returned by CreateUser when the email is already registered.
 	ErrEmailTaken = errors.New("store: email already registered")
+	// ErrNotOwner is returned when a chat belongs to another user.
+	ErrNotOwner = errors.New("store: chat belongs to another user")
 )
 
 // User is an account. Times are UTC.
@@ -74,8 +76,10 @@ type Store interface {
 	// ListChats returns a user's chats, most recent activity first, in one query.
 	ListChats(ctx context.Context, userID int64) ([]ChatSummary, error)
 
-	// Messages returns a chat's messages, oldest first.
-	Messages(ctx context.Context, chatID int64) ([]Message, error)
+	// Messages returns the messages of a chat of userID's, oldest first, in
+	// one query; ErrNotFound when the chat does not exist and ErrNotOwner
+	// when it is another user's (asked only when no message came back).
+	Messages(ctx context.Context, userID, chatID int64) ([]Message, error)
 	// AddUserMessage stores a user message; when it is the chat's first
 	// message, the chat's title becomes title, atomically.
 	AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error)
