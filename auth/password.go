@@ -89,8 +89,12 @@ func (h *Hasher) do(ctx context.Context, fn func()) error {
 	}
 	defer func() { <-h.slots }()
 	done := make(chan struct{})
+	var panicked any
 	go func() {
 		defer close(done)
+		// A panic belongs to the caller, whose request recovers and logs
+		// it; on this goroutine it would end the process.
+		defer func() { panicked = recover() }()
 		// The thread is locked and never unlocked, so the runtime ends it
 		// with this goroutine and its lowered priority dies with it.
 		runtime.LockOSThread()
@@ -102,6 +106,9 @@ func (h *Hasher) do(ctx context.Context, fn func()) error {
 		fn()
 	}()
 	<-done
+	if panicked != nil {
+		panic(panicked)
+	}
 	return nil
 }
 

@@ -202,6 +202,20 @@ func TestConcurrencyCap(t *testing.T) {
 	}
 }
 
+func TestPanicReachesTheCaller(t *testing.T) {
+	h := NewHasher(1)
+	defer func() {
+		if got := recover(); got != "boom" {
+			t.Errorf("recovered %v, want the hash's panic", got)
+		}
+		if len(h.slots) != 0 {
+			t.Error("a panicking hash kept its slot")
+		}
+	}()
+	_ = h.do(context.Background(), func() { panic("boom") })
+	t.Error("do returned after its fn panicked")
+}
+
 func TestCancelWhileWaiting(t *testing.T) {
 	h := NewHasher(1)
 	h.slots <- struct{}{} // another computation holds the only slot
