@@ -32,7 +32,7 @@ const (
 		RETURNING id, chat_id, role, content, timestamp`
 )
 
-// Messages returns ErrNotFound when the chat does not exist.
+// Messages: see Store.Messages (ErrNotFound, ErrNotOwner).
 func (s *sqliteStore) Messages(ctx context.Context, userID, chatID int64) ([]Message, error) {
 	rows, err := s.reads.QueryContext(ctx, sqliteMessages, chatID, userID)
 	if err != nil {
