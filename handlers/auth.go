@@ -11,7 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/amanda-platform/amanda-backend/apperr"
 	"github.com/amanda-platform/amanda-backend/auth"
+	"github.com/amanda-platform/amanda-backend/ratelimit"
 	"github.com/amanda-platform/amanda-backend/store"
 )
 
@@ -22,17 +24,6 @@ var emailPattern = regexp.MustCompile(`^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-
 const maxEmailLength = 120
 
 const minPasswordLength = 8
-
-// userJSON is a user as the client sees it.
-type userJSON struct {
-	ID        int64  `json:"id"`
-	Email     string `json:"email"`
-	CreatedAt Time   `json:"created_at"`
-}
-
-func newUserJSON(u store.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, CreatedAt: Time(u.CreatedAt)}
-}
 
 // credentials reads {email, password}. Any body that is not an object with
 // two strings (malformed JSON, wrong types, no body) gets the contract's
@@ -48,22 +39,22 @@ func credentials(c echo.Context) (email, password string, err error) {
 		return "", "", err
 	}
 	if json.Unmarshal(raw, &body) != nil || body.Email == nil || body.Password == nil {
-		return "", "", fail(http.StatusBadRequest, msgCredentials)
+		return "", "", apperr.New(apperr.KindCredentialsRequired)
 	}
 	email = strings.ToLower(strings.TrimSpace(*body.Email))
 	password = *body.Password
 	if email == "" || password == "" {
-		return "", "", fail(http.StatusBadRequest, msgCredentials)
+		return "", "", apperr.New(apperr.KindCredentialsRequired)
 	}
 	if len(password) > auth.MaxPasswordBytes {
-		return "", "", fail(http.StatusBadRequest, msgPasswordLong)
+		return "", "", apperr.New(apperr.KindPasswordTooLong)
 	}
 	return email, password, nil
 }
 
 func (a *API) handleSignup() echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := a.allow(scopeSignup, a.Limits.SignupByIP, a.clientIP(c)); err != nil {
+		if err := a.Limits.Allow(ratelimit.ScopeSignup, a.Limits.SignupByIP, a.Limits.ClientIPOf(c.Request())); err != nil {
 			return err
 		}
 		email, password, err := credentials(c)
@@ -71,49 +62,49 @@ func (a *API) handleSignup() echo.HandlerFunc {
 			return err
 		}
 		if len(email) > maxEmailLength || !emailPattern.MatchString(email) {
-			return fail(http.StatusBadRequest, msgInvalidEmail)
+			return apperr.New(apperr.KindInvalidEmail)
 		}
 		if utf8.RuneCountInString(password) < minPasswordLength {
-			return fail(http.StatusBadRequest, msgPasswordShort)
+			return apperr.New(apperr.KindPasswordTooShort)
 		}
 		ctx := c.Request().Context()
 		// Checked before hashing so a duplicate costs no hash work; the
 		// unique index still decides a race.
 		if _, err := a.Store.UserByEmail(ctx, email); err == nil {
-			return fail(http.StatusConflict, msgEmailTaken)
+			return apperr.New(apperr.KindEmailTaken)
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		hash, err := a.Hasher.Hash(ctx, password)
 		if err != nil {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		user, err := a.Store.CreateUser(ctx, email, hash)
 		if errors.Is(err, store.ErrEmailTaken) {
-			return fail(http.StatusConflict, msgEmailTaken)
+			return apperr.New(apperr.KindEmailTaken)
 		}
 		if err != nil {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		if err := a.Sessions.Login(c.Response(), c.Request(), user.ID); err != nil {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		return c.JSON(http.StatusCreated, map[string]any{
-			"success": true, "message": msgSignedUp, "user_id": user.ID, "user": newUserJSON(user),
+			"success": true, "message": apperr.TextSignedUp, "user_id": user.ID, "user": newUserJSON(user),
 		})
 	}
 }
 
 func (a *API) handleLogin() echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := a.allow(scopeLogin, a.Limits.LoginByIP, a.clientIP(c)); err != nil {
+		if err := a.Limits.Allow(ratelimit.ScopeLogin, a.Limits.LoginByIP, a.Limits.ClientIPOf(c.Request())); err != nil {
 			return err
 		}
 		email, password, err := credentials(c)
 		if err != nil {
 			return err
 		}
-		if err := a.allow(scopeLogin, a.Limits.LoginByEmail, email); err != nil {
+		if err := a.Limits.Allow(ratelimit.ScopeLogin, a.Limits.LoginByEmail, email); err != nil {
 			return err
 		}
 		ctx := c.Request().Context()
@@ -121,23 +112,23 @@ func (a *API) handleLogin() echo.HandlerFunc {
 		if errors.Is(err, store.ErrNotFound) {
 			// Same hash work as a wrong password: no timing oracle for emails.
 			a.Hasher.VerifyDummy(ctx, password)
-			return fail(http.StatusUnauthorized, msgInvalidLogin)
+			return apperr.New(apperr.KindInvalidLogin)
 		}
 		if err != nil {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		ok, err := a.Hasher.Verify(ctx, user.PasswordHash, password)
 		if err != nil {
 			a.Logger.WarnContext(ctx, "stored password hash unusable", "user_id", user.ID, "error", err)
 		}
 		if !ok {
-			return fail(http.StatusUnauthorized, msgInvalidLogin)
+			return apperr.New(apperr.KindInvalidLogin)
 		}
 		if err := a.Sessions.Login(c.Response(), c.Request(), user.ID); err != nil {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		return c.JSON(http.StatusOK, map[string]any{
-			"success": true, "message": msgLoggedIn, "user": newUserJSON(user),
+			"success": true, "message": apperr.TextLoggedIn, "user": newUserJSON(user),
 		})
 	}
 }
@@ -146,23 +137,22 @@ func (a *API) handleLogout() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ended, ok, err := a.Sessions.Logout(c.Response(), c.Request())
 		if err != nil {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		if ok && a.OnLogout != nil {
 			a.OnLogout(ended.ID)
 		}
-		return c.JSON(http.StatusOK, map[string]any{"success": true, "message": msgLoggedOut})
+		return c.JSON(http.StatusOK, map[string]any{"success": true, "message": apperr.TextLoggedOut})
 	}
 }
 
 func (a *API) handleCheck() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, err := a.currentUser(c)
+		if apperr.Is(err, apperr.KindAuthRequired) || apperr.Is(err, apperr.KindUserNotFound) {
+			return c.JSON(http.StatusOK, map[string]any{"authenticated": false})
+		}
 		if err != nil {
-			var appErr *Error
-			if errors.As(err, &appErr) && appErr.Status != http.StatusInternalServerError {
-				return c.JSON(http.StatusOK, map[string]any{"authenticated": false})
-			}
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{

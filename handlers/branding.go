@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/amanda-platform/amanda-backend/apperr"
 )
 
 // brandingError is the branding endpoints' own error shape (CONTRACT.md).
@@ -17,7 +19,7 @@ func (a *API) handleBranding() echo.HandlerFunc {
 		data, err := a.Branding.Get()
 		if err != nil {
 			a.Logger.ErrorContext(c.Request().Context(), "branding unavailable", "error", err)
-			return c.JSON(http.StatusInternalServerError, brandingError{Error: "Branding configuration unavailable"})
+			return c.JSON(http.StatusInternalServerError, brandingError{Error: apperr.KindBrandingUnavailable.String()})
 		}
 		return c.JSON(http.StatusOK, map[string]any{"success": true, "data": data})
 	}
@@ -27,8 +29,8 @@ func (a *API) handleBrandingReload() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := a.Branding.Reload(); err != nil {
 			a.Logger.ErrorContext(c.Request().Context(), "branding reload failed", "error", err)
-			return c.JSON(http.StatusInternalServerError, brandingError{Error: "Branding configuration could not be reloaded"})
+			return c.JSON(http.StatusInternalServerError, brandingError{Error: apperr.KindBrandingReloadFailed.String()})
 		}
-		return c.JSON(http.StatusOK, map[string]any{"success": true, "message": msgBrandingReloaded})
+		return c.JSON(http.StatusOK, map[string]any{"success": true, "message": apperr.TextBrandingReloaded})
 	}
 }

@@ -2,19 +2,23 @@ package handlers
 
 import (
 	"bytes"
-	"log/slog"
-	"net/http"
+		"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/amanda-platform/amanda-backend/logging"
 	"github.com/amanda-platform/amanda-backend/metrics"
+	"github.com/amanda-platform/amanda-backend/ratelimit"
 )
 
 func TestRequestIDReachesResponseAndLog(t *testing.T) {
 	var logs bytes.Buffer
-	logger := slog.New(LogHandler{slog.NewJSONHandler(&logs, nil)})
-	e := NewHTTPHandler(&API{Logger: logger, Metrics: metrics.New()}, []string{"http://localhost:8000"})
+	logger, err := logging.New("json", "info", &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewHTTPHandler(&API{Logger: logger, Metrics: metrics.New(), Limits: &ratelimit.Limits{}}, []string{"http://localhost:8000"})
 
 	req := httptest.NewRequest("GET", "/health", nil)
 	req.Header.Set("X-Request-ID", "req-from-proxy-42")
@@ -23,7 +27,7 @@ func TestRequestIDReachesResponseAndLog(t *testing.T) {
 	if rec.Code != http.StatusOK || rec.Header().Get("X-Request-ID") != "req-from-proxy-42" {
 		t.Fatalf("status %d, X-Request-ID %q", rec.Code, rec.Header().Get("X-Request-ID"))
 	}
-	if !strings.Contains(logs.String(), `"request_id":"req-from-proxy-42"`) {
+	if !strings.Contains(logs.String(), `"request_id":"req-from-proxy-42"`) || !strings.Contains(logs.String(), `"latency_ms":`) {
 		t.Fatalf("log line lacks the request id: %s", logs.String())
 	}
 

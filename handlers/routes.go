@@ -12,7 +12,7 @@ import (
 const maxBodySize = "1M"
 
 // NewHTTPHandler builds the REST API: every route is listed here.
-func NewHTTPHandler(a *API, corsOrigins []string) *echo.Echo {
+func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler(a.Logger)
@@ -58,7 +58,8 @@ func NewHTTPHandler(a *API, corsOrigins []string) *echo.Echo {
 	return e
 }
 
-// requestLogger writes one line per request with its id; never bodies or cookies.
+// requestLogger writes one line per request with its id and its latency in
+// milliseconds; never bodies or cookies.
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogError: true,
@@ -66,7 +67,7 @@ func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "http request",
 				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency))
+				slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000))
 			return nil
 		},
 	})

@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/amanda-platform/amanda-backend/apperr"
 	"github.com/amanda-platform/amanda-backend/store"
 )
 
@@ -17,10 +17,10 @@ func (a *API) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess, ok, err := a.Sessions.Current(c.Request())
 		if err != nil {
-			return internal(err)
+			return apperr.Internal(err)
 		}
 		if !ok {
-			return fail(http.StatusUnauthorized, msgAuthRequired)
+			return apperr.New(apperr.KindAuthRequired)
 		}
 		c.Set(userIDKey, sess.UserID)
 		return next(c)
@@ -35,17 +35,17 @@ func userID(c echo.Context) int64 { return c.Get(userIDKey).(int64) }
 func (a *API) currentUser(c echo.Context) (store.User, error) {
 	sess, ok, err := a.Sessions.Current(c.Request())
 	if err != nil {
-		return store.User{}, internal(err)
+		return store.User{}, apperr.Internal(err)
 	}
 	if !ok {
-		return store.User{}, fail(http.StatusUnauthorized, msgAuthRequired)
+		return store.User{}, apperr.New(apperr.KindAuthRequired)
 	}
 	user, err := a.Store.UserByID(c.Request().Context(), sess.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, fail(http.StatusNotFound, msgUserNotFound)
+		return store.User{}, apperr.New(apperr.KindUserNotFound)
 	}
 	if err != nil {
-		return store.User{}, internal(err)
+		return store.User{}, apperr.Internal(err)
 	}
 	return user, nil
 }

@@ -1,34 +1,26 @@
 package server
 
 import (
-	"github.com/amanda-platform/amanda-backend/handlers"
+	"github.com/amanda-platform/amanda-backend/metrics"
 	"github.com/amanda-platform/amanda-backend/ratelimit"
 )
 
-// newLimits builds the rate limiters from RATELIMIT_*; with
-// RATELIMIT_ENABLED=false (load tests) there are none. Validate has already
-// parsed every value, so parsing cannot fail here.
-func newLimits(cfg Config) (handlers.Limits, func() error) {
+// newLimits builds the rate limiters from RATELIMIT_*, their refusals
+// counted in meters; with RATELIMIT_ENABLED=false (load tests) there are
+// none. Validate has already parsed every value, so parsing cannot fail here.
+func newLimits(cfg Config, meters *metrics.Metrics) *ratelimit.Limits {
 	trusted, _ := ratelimit.ParseTrustedProxies(cfg.TrustedProxies)
-	limits := handlers.Limits{TrustedProxies: trusted}
+	limits := &ratelimit.Limits{TrustedProxies: trusted, Rejected: meters.RateLimited}
 	if !cfg.RateLimitEnabled {
-		return limits, func() error { return nil }
+		return limits
 	}
-	var all []*ratelimit.Limiter
 	limiter := func(spec string) *ratelimit.Limiter {
 		rate, _ := ratelimit.ParseRate(spec)
-		l := ratelimit.New(rate)
-		all = append(all, l)
-		return l
+		return ratelimit.New(rate)
 	}
 	limits.LoginByIP = limiter(cfg.RateLimitLogin)
 	limits.LoginByEmail = limiter(cfg.RateLimitLogin)
 	limits.SignupByIP = limiter(cfg.RateLimitSignup)
 	limits.MessagesByUser = limiter(cfg.RateLimitMessages)
-	return limits, func() error {
-		for _, l := range all {
-			l.Close()
-		}
-		return nil
-	}
+	return limits
 }

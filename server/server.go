@@ -1,5 +1,6 @@
 // Package server wires amanda-backend together: configuration, storage,
-// sessions, the REST API and its lifecycle.
+// sessions, the chat turn, REST and Socket.IO on one port, and their
+// lifecycle (start, graceful shutdown, close).
 package server
 
 import (
@@ -12,14 +13,14 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/zishang520/socket.io/servers/socket/v3"
-
 	"github.com/amanda-platform/amanda-backend/aiclient"
 	"github.com/amanda-platform/amanda-backend/auth"
 	"github.com/amanda-platform/amanda-backend/branding"
+	"github.com/amanda-platform/amanda-backend/chat"
 	"github.com/amanda-platform/amanda-backend/handlers"
 	"github.com/amanda-platform/amanda-backend/metrics"
 	"github.com/amanda-platform/amanda-backend/session"
+	"github.com/amanda-platform/amanda-backend/socketio"
 	"github.com/amanda-platform/amanda-backend/store"
 )
 
@@ -32,8 +33,8 @@ type App struct {
 	logger   *slog.Logger
 	store    store.Store
 	sessions *session.Manager
-	io       *socket.Server
-	replies  *handlers.Replies
+	chat     *chat.Service
+	sockets  *socketio.Server
 	handler  http.Handler
 	closers  []func() error
 	cancel   context.CancelFunc
@@ -87,44 +88,46 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		return nil, err
 	}
 	app.closers = append(app.closers, ai.Close)
-	app.replies = handlers.NewReplies(logger)
 
 	voice, err := newSpeech(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	limits, closeLimits := newLimits(cfg)
-	app.closers = append(app.closers, closeLimits)
 	meters := metrics.New()
 	meters.RegisterPool("main", func() metrics.PoolStats {
 		st := db.Stats()
 		return metrics.PoolStats{InUse: st.InUse, Idle: st.Idle, MaxOpen: st.MaxOpen}
 	})
+	limits := newLimits(cfg, meters)
+	app.closers = append(app.closers, limits.Close)
 
+	app.chat = chat.New(db, ai, meters, logger)
+	app.sockets = socketio.New(socketio.Config{
+		Sessions:          sessions,
+		Chat:              app.chat,
+		Speech:            voice,
+		Limits:            limits,
+		Metrics:           meters,
+		Logger:            logger,
+		CORSOrigins:       cfg.CORSOrigins,
+		MaxQueuedPackets:  cfg.SocketMaxQueuedPackets,
+		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
+	})
 	api := &handlers.API{
 		Store:    db,
 		Sessions: sessions,
 		Hasher:   auth.NewHasher(0),
 		Branding: brand,
+		Limits:   limits,
+		Metrics:  meters,
 		Logger:   logger,
 		Version:  version,
-		AI:       ai,
-		Replies:  app.replies,
-		Speech:   voice,
-		Metrics:  meters,
-		Limits:   limits,
-
-		MaxQueuedPackets:  cfg.SocketMaxQueuedPackets,
-		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
-	}
-	app.io = newSocketServer(cfg, api)
-	api.OnLogout = func(sessionID string) {
-		app.io.In(handlers.SessionRoom(sessionID)).DisconnectSockets(true)
+		OnLogout: app.sockets.DisconnectSession,
 	}
 	// Socket.IO is routed before Echo so that Echo's body limit and
 	// middleware never touch its long-lived requests.
 	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", releaseHijackedConns(app.io.ServeHandler(nil)))
+	mux.Handle("/socket.io/", app.sockets.Handler())
 	if cfg.MetricsEnabled {
 		mux.Handle("GET /metrics", meters.Handler())
 	}
@@ -186,14 +189,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// got), then close the sockets: http.Server.Shutdown alone would leave
 	// hijacked WebSockets open.
 	ln.Close()
-	a.replies.Shutdown(shutdownCtx)
-	a.waitForFlush(shutdownCtx)
-	closed := make(chan struct{})
-	a.io.Close(func(error) { close(closed) })
-	select {
-	case <-closed:
-	case <-shutdownCtx.Done():
-	}
+	a.chat.Shutdown(shutdownCtx)
+	a.sockets.Close(shutdownCtx)
 	// The listener is already closed; Shutdown closing it again is no error.
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("server: shutdown: %w", err)
@@ -208,32 +205,6 @@ func redactURL(raw string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
-}
-
-// flushGrace bounds the wait for sockets to write out what was emitted
-// to them (the end of a reply) before they are closed.
-const flushGrace = 2 * time.Second
-
-// waitForFlush waits, briefly, until every socket has written out its
-// queued packets: closing a transport drops what it has not written.
-func (a *App) waitForFlush(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, flushGrace)
-	defer cancel()
-	for {
-		flushed := true
-		a.io.Sockets().Sockets().Range(func(_ socket.SocketId, s *socket.Socket) bool {
-			flushed = handlers.Flushed(s)
-			return flushed
-		})
-		if flushed {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
 }
 
 // Run starts the service on FLASK_HOST:FLASK_PORT and serves until ctx is done.

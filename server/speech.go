@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/amanda-platform/amanda-backend/handlers"
+	"github.com/amanda-platform/amanda-backend/socketio"
 	"github.com/amanda-platform/amanda-backend/speech"
 )
 
 // newSpeech is the speech provider, or nil when voice is off (the voice
 // events then answer "Voice features are not enabled").
-func newSpeech(cfg Config, logger *slog.Logger) (handlers.Speech, error) {
+func newSpeech(cfg Config, logger *slog.Logger) (socketio.Speech, error) {
 	if !cfg.Voice() {
 		return nil, nil
 	}

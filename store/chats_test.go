@@ -28,6 +28,15 @@ func TestChats(t *testing.T) {
 		}
 		_, err = s.ChatByID(ctx, chat.ID+1000)
 		wantErr(t, "ChatByID unknown", err, store.ErrNotFound)
+
+		stranger := mustUser(t, s, "grace@example.com")
+		if got, err := s.OwnedChat(ctx, user.ID, chat.ID); err != nil || got != chat {
+			t.Errorf("OwnedChat = %+v, %v; want %+v", got, err, chat)
+		}
+		_, err = s.OwnedChat(ctx, stranger.ID, chat.ID)
+		wantErr(t, "OwnedChat of another user's chat", err, store.ErrNotOwner)
+		_, err = s.OwnedChat(ctx, user.ID, chat.ID+1000)
+		wantErr(t, "OwnedChat unknown", err, store.ErrNotFound)
 		_, err = s.CreateChat(ctx, user.ID+1000)
 		wantErr(t, "CreateChat for an unknown user", err, store.ErrNotFound)
 	})

@@ -49,6 +49,11 @@ func (s *postgresStore) ChatByID(ctx context.Context, id int64) (Chat, error) {
 	return chat, nil
 }
 
+// OwnedChat: see Store.OwnedChat (ErrNotFound, ErrNotOwner).
+func (s *postgresStore) OwnedChat(ctx context.Context, userID, chatID int64) (Chat, error) {
+	return ownedBy(userID)(s.ChatByID(ctx, chatID))
+}
+
 func (s *postgresStore) ListChats(ctx context.Context, userID int64) ([]ChatSummary, error) {
 	rows, err := s.pool.Query(ctx, postgresListChats, userID)
 	if err != nil {

@@ -109,17 +109,24 @@ func titleOrDefault(title sql.NullString) string {
 // row, asked only then, tells which.
 func chatMessages(messages []Message, err error, userID int64, chat func() (Chat, error)) ([]Message, error) {
 	if err == nil && len(messages) == 0 {
-		var c Chat
-		c, err = chat()
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil, ErrNotFound
-		case err == nil && c.UserID != userID:
-			return nil, ErrNotOwner
+		_, err = ownedBy(userID)(chat())
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotOwner) {
+			return nil, err
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list messages: %w", err)
 	}
 	return messages, nil
+}
+
+// ownedBy finishes a chat lookup for both stores, where ownership is
+// decided: ErrNotOwner when the chat is not userID's.
+func ownedBy(userID int64) func(Chat, error) (Chat, error) {
+	return func(chat Chat, err error) (Chat, error) {
+		if err == nil && chat.UserID != userID {
+			return Chat{}, ErrNotOwner
+		}
+		return chat, err
+	}
 }

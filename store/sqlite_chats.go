@@ -51,6 +51,11 @@ func (s *sqliteStore) ChatByID(ctx context.Context, id int64) (Chat, error) {
 	return chat, nil
 }
 
+// OwnedChat: see Store.OwnedChat (ErrNotFound, ErrNotOwner).
+func (s *sqliteStore) OwnedChat(ctx context.Context, userID, chatID int64) (Chat, error) {
+	return ownedBy(userID)(s.ChatByID(ctx, chatID))
+}
+
 func (s *sqliteStore) ListChats(ctx context.Context, userID int64) ([]ChatSummary, error) {
 	rows, err := s.reads.QueryContext(ctx, sqliteListChats, userID)
 	if err != nil {

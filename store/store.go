@@ -73,6 +73,9 @@ type Store interface {
 	CreateChat(ctx context.Context, userID int64) (Chat, error)
 	// ChatByID returns ErrNotFound when the chat does not exist.
 	ChatByID(ctx context.Context, id int64) (Chat, error)
+	// OwnedChat returns the chat when it is userID's: ErrNotFound when it
+	// does not exist, ErrNotOwner when it is another user's.
+	OwnedChat(ctx context.Context, userID, chatID int64) (Chat, error)
 	// ListChats returns a user's chats, most recent activity first, in one query.
 	ListChats(ctx context.Context, userID int64) ([]ChatSummary, error)
 

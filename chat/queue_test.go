@@ -1,23 +1,24 @@
-package handlers
+package chat
 
 import (
 	"context"
-	"errors"
-	"log/slog"
+		"log/slog"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/amanda-platform/amanda-backend/apperr"
 )
 
-func TestRepliesRunEachChatInOrder(t *testing.T) {
-	r := NewReplies(slog.New(slog.DiscardHandler))
+func TestQueueRunEachChatInOrder(t *testing.T) {
+	r := newQueue(slog.New(slog.DiscardHandler))
 	var mu sync.Mutex
 	ran := map[int64][]int{}
 	release := make(chan struct{})
 	running := make(chan struct{}, 2)
 	for i := range MaxWaitingTurns + 1 {
 		for _, chat := range []int64{1, 2} {
-			err := r.Submit(chat, func(context.Context) {
+			err := r.submit(chat, func(context.Context) {
 				running <- struct{}{}
 				<-release
 				mu.Lock()
@@ -33,7 +34,7 @@ func TestRepliesRunEachChatInOrder(t *testing.T) {
 		}
 	}
 	// One runs and MaxWaitingTurns wait: the next is refused.
-	if err := r.Submit(1, func(context.Context) {}); !errors.Is(err, ErrChatBusy) {
+	if err := r.submit(1, func(context.Context) {}); !apperr.Is(err, apperr.KindChatBusy) {
 		t.Fatalf("over the cap: %v", err)
 	}
 	close(release)
@@ -41,7 +42,7 @@ func TestRepliesRunEachChatInOrder(t *testing.T) {
 		for range running {
 		}
 	}()
-	r.Shutdown(context.Background())
+	r.shutdown(context.Background())
 	for _, chat := range []int64{1, 2} {
 		if len(ran[chat]) != MaxWaitingTurns+1 {
 			t.Fatalf("chat %d ran %v", chat, ran[chat])
@@ -52,16 +53,16 @@ func TestRepliesRunEachChatInOrder(t *testing.T) {
 			}
 		}
 	}
-	if err := r.Submit(1, func(context.Context) {}); !errors.Is(err, ErrShuttingDown) {
+	if err := r.submit(1, func(context.Context) {}); !apperr.Is(err, apperr.KindShuttingDown) {
 		t.Fatalf("after shutdown: %v", err)
 	}
 }
 
-func TestRepliesShutdownCancelsWhatOutlastsIt(t *testing.T) {
-	r := NewReplies(slog.New(slog.DiscardHandler))
+func TestQueueShutdownCancelsWhatOutlastsIt(t *testing.T) {
+	r := newQueue(slog.New(slog.DiscardHandler))
 	cancelled := make(chan bool, 1)
 	started := make(chan struct{})
-	r.Submit(1, func(ctx context.Context) {
+	r.submit(1, func(ctx context.Context) {
 		close(started)
 		select {
 		case <-ctx.Done():
@@ -73,21 +74,21 @@ func TestRepliesShutdownCancelsWhatOutlastsIt(t *testing.T) {
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	r.Shutdown(ctx)
+	r.shutdown(ctx)
 	if !<-cancelled {
 		t.Fatal("a job outlasting the shutdown timeout was not cancelled")
 	}
 }
 
-func TestRepliesSurviveAPanickingJob(t *testing.T) {
-	r := NewReplies(slog.New(slog.DiscardHandler))
+func TestQueueSurviveAPanickingJob(t *testing.T) {
+	r := newQueue(slog.New(slog.DiscardHandler))
 	done := make(chan struct{})
-	r.Submit(1, func(context.Context) { panic("boom") })
-	r.Submit(1, func(context.Context) { close(done) })
+	r.submit(1, func(context.Context) { panic("boom") })
+	r.submit(1, func(context.Context) { close(done) })
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the job after a panic never ran")
 	}
-	r.Shutdown(context.Background())
+	r.shutdown(context.Background())
 }

@@ -1,4 +1,4 @@
-package handlers
+package socketio
 
 import (
 	"testing"
@@ -18,7 +18,7 @@ func TestEncodeEventMatchesLibraryEncoder(t *testing.T) {
 		{evMessageToken, tokenEvent{Text: "quotes \" and \\ and \n newlines, <html> & \u2028 ✓ 密码 \x00"}},
 		{evMessageToken, tokenEvent{Text: "invalid UTF-8 \xff\xfe"}},
 		{evMessageComplete, completeEvent{MessageID: 9007199254740993, FullText: "whole reply"}},
-		{evError, errorEvent{Message: msgAIUnavailable}},
+		{evError, errorEvent{Message: "AI service unavailable. Please try again later."}},
 		{evVoiceProcessing, statusEvent{Status: "thinking"}},
 		{evVoiceTranscribed, transcribedEvent{Text: "hi"}},
 		{evVoiceResponse, audioEvent{Audio: "UklGRg==", Format: "wav"}},

@@ -1,9 +1,6 @@
-package handlers
+package socketio
 
 import "sync"
-
-// msgTooManySockets rejects a connection beyond MAX_SOCKETS_PER_USER.
-const msgTooManySockets = "Too many connections"
 
 // socketCounter counts each user's open sockets on this instance.
 type socketCounter struct {

@@ -1,6 +1,7 @@
-package handlers
+package socketio
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
@@ -42,17 +43,17 @@ func TestSocketSessionLookupIsBounded(t *testing.T) {
 	// read timeout, so that only the lookup's deadline can end the wait.
 	client := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ContextTimeoutEnabled: true, ReadTimeout: -1})
 	t.Cleanup(func() { client.Close() })
-	a := &API{Sessions: session.NewManager(session.NewRedisBackend(client, "session:"), "secret", session.Options{})}
+	s := &Server{Config: Config{Sessions: session.NewManager(session.NewRedisBackend(client, "session:"), "secret", session.Options{})}}
 
-	old := sessionLookupTimeout
-	sessionLookupTimeout = 200 * time.Millisecond
-	t.Cleanup(func() { sessionLookupTimeout = old })
+	old := lookupTimeout
+	lookupTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { lookupTimeout = old })
 	start := time.Now()
-	_, ok, err := a.lookupSession("some-session-id")
+	_, ok, err := s.lookupSession(context.Background(), "some-session-id")
 	if err == nil || ok {
 		t.Fatalf("lookupSession on a hung store = %v, %v; want an error", ok, err)
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
-		t.Errorf("lookupSession took %s with a %s timeout", elapsed, sessionLookupTimeout)
+		t.Errorf("lookupSession took %s with a %s timeout", elapsed, lookupTimeout)
 	}
 }

@@ -1,16 +1,17 @@
-package handlers
+package chat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+
+	"github.com/amanda-platform/amanda-backend/apperr"
 )
 
-// Replies runs AI replies off the socket's event loop, one chat at a time
-// in arrival order, and lets shutdown wait for them.
-type Replies struct {
+// queue runs turns off the caller's goroutine (a socket's event loop), one
+// chat at a time in arrival order, and lets shutdown wait for them.
+type queue struct {
 	logger *slog.Logger
 	ctx    context.Context // cancelled when shutdown gives up waiting
 	cancel context.CancelFunc
@@ -21,35 +22,29 @@ type Replies struct {
 	wg      sync.WaitGroup
 }
 
-// NewReplies starts an empty runner.
-func NewReplies(logger *slog.Logger) *Replies {
+// newQueue starts an empty queue.
+func newQueue(logger *slog.Logger) *queue {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Replies{logger: logger, ctx: ctx, cancel: cancel, pending: map[int64][]func(context.Context){}}
+	return &queue{logger: logger, ctx: ctx, cancel: cancel, pending: map[int64][]func(context.Context){}}
 }
 
 // MaxWaitingTurns bounds the turns one chat may have waiting behind the one
 // running: each holds its message, a voice one up to 25 MB of audio.
 const MaxWaitingTurns = 8
 
-var (
-	// ErrShuttingDown refuses new turns once shutdown has begun.
-	ErrShuttingDown = errors.New("handlers: shutting down")
-	// ErrChatBusy refuses a turn when MaxWaitingTurns already wait.
-	ErrChatBusy = errors.New("handlers: too many turns waiting in this chat")
-)
-
-// Submit queues job behind the chat's earlier jobs. A job's context is not
-// the socket's: a reply goes on when its client disconnects, and ends only
-// when shutdown gives up.
-func (r *Replies) Submit(chatID int64, job func(ctx context.Context)) error {
+// submit queues job behind the chat's earlier jobs: KindShuttingDown once
+// shutdown has begun, KindChatBusy when MaxWaitingTurns already wait. A
+// job's context is not the socket's: a reply goes on when its client
+// disconnects, and ends only when shutdown gives up.
+func (r *queue) submit(chatID int64, job func(ctx context.Context)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return ErrShuttingDown
+		return apperr.New(apperr.KindShuttingDown)
 	}
 	jobs, draining := r.pending[chatID]
 	if len(jobs) >= MaxWaitingTurns {
-		return ErrChatBusy
+		return apperr.New(apperr.KindChatBusy)
 	}
 	r.pending[chatID] = append(jobs, job)
 	if !draining {
@@ -60,7 +55,7 @@ func (r *Replies) Submit(chatID int64, job func(ctx context.Context)) error {
 }
 
 // drain runs the chat's jobs in order until none are left.
-func (r *Replies) drain(chatID int64) {
+func (r *queue) drain(chatID int64) {
 	defer r.wg.Done()
 	for {
 		r.mu.Lock()
@@ -78,18 +73,18 @@ func (r *Replies) drain(chatID int64) {
 	}
 }
 
-func (r *Replies) run(chatID int64, job func(context.Context)) {
+func (r *queue) run(chatID int64, job func(context.Context)) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.logger.Error("reply panicked", "chat_id", chatID, "panic", fmt.Sprint(p))
+			r.logger.Error("chat turn panicked", "chat_id", chatID, "panic", fmt.Sprint(p))
 		}
 	}()
 	job(r.ctx)
 }
 
-// Shutdown refuses new jobs and waits for queued ones; when ctx ends first it
+// shutdown refuses new jobs and waits for queued ones; when ctx ends first it
 // cancels them (each stores what it received) and waits for them to finish.
-func (r *Replies) Shutdown(ctx context.Context) {
+func (r *queue) shutdown(ctx context.Context) {
 	r.mu.Lock()
 	r.closed = true
 	r.mu.Unlock()

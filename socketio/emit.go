@@ -1,4 +1,4 @@
-package handlers
+package socketio
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/amanda-platform/amanda-backend/apperr"
 )
 
 // emit sends the event name with one JSON payload to s. The frame holds the
@@ -67,11 +69,11 @@ func encodeEvent(nsp, name string, payload any) ([]byte, error) {
 	}
 	e.buf.WriteByte('[')
 	if err := e.value(name); err != nil {
-		return nil, fmt.Errorf("handlers: encode event name: %w", err)
+		return nil, fmt.Errorf("socketio: encode event name: %w", err)
 	}
 	e.buf.WriteByte(',')
 	if err := e.value(payload); err != nil {
-		return nil, fmt.Errorf("handlers: encode %s payload: %w", name, err)
+		return nil, fmt.Errorf("socketio: encode %s payload: %w", name, err)
 	}
 	e.buf.WriteByte(']')
 	return bytes.Clone(e.buf.Bytes()), nil
@@ -84,4 +86,9 @@ func (e *eventEncoder) value(v any) error {
 	}
 	e.buf.Truncate(e.buf.Len() - 1)
 	return nil
+}
+
+// emitError sends the error event with err's text for the socket.
+func emitError(s *socket.Socket, err error) {
+	_ = emit(s, evError, errorEvent{Message: apperr.Socket(err)})
 }

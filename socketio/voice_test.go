@@ -1,4 +1,4 @@
-package handlers
+package socketio
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amanda-platform/amanda-backend/apperr"
 	"github.com/amanda-platform/amanda-backend/speech"
 )
 
@@ -15,9 +16,9 @@ func TestDecodeAudio(t *testing.T) {
 		base64.StdEncoding.EncodeToString(audio),
 		"data:audio/webm;base64," + base64.StdEncoding.EncodeToString(audio),
 	} {
-		got, msg := decodeAudio(encoded)
-		if msg != "" || !bytes.Equal(got, audio) {
-			t.Fatalf("decodeAudio(%q) = %q, %q", encoded, got, msg)
+		got, err := decodeAudio(encoded)
+		if err != nil || !bytes.Equal(got, audio) {
+			t.Fatalf("decodeAudio(%q) = %q, %v", encoded, got, err)
 		}
 		if cap(got) != len(audio) {
 			t.Fatalf("buffer of %d bytes for %d of audio", cap(got), len(audio))
@@ -32,12 +33,12 @@ func TestDecodeAudio(t *testing.T) {
 		"padding midway": "AA==AAAA",
 		"only padding":   "====",
 	} {
-		if _, msg := decodeAudio(encoded); msg != msgInvalidAudio {
-			t.Errorf("%s: %q gave %q", name, encoded, msg)
+		if _, err := decodeAudio(encoded); !apperr.Is(err, apperr.KindInvalidAudio) {
+			t.Errorf("%s: %q gave %v", name, encoded, err)
 		}
 	}
 	tooLarge := strings.Repeat("A", (speech.MaxAudioBytes/3+1)*4)
-	if _, msg := decodeAudio(tooLarge); msg != msgAudioTooLarge {
-		t.Errorf("over 25 MB gave %q", msg)
+	if _, err := decodeAudio(tooLarge); !apperr.Is(err, apperr.KindAudioTooLarge) {
+		t.Errorf("over 25 MB gave %v", err)
 	}
 }
