@@ -2,7 +2,7 @@ package chat
 
 import (
 	"context"
-		"log/slog"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"

@@ -2,7 +2,7 @@ package handlers
 
 import (
 	"bytes"
-		"net/http"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
