@@ -259,13 +259,13 @@ func (p *params) parseScrypt(args []string) error {
 	for i, a := range args {
 		v, err := strconv.Atoi(a)
 		if err != nil || v < 1 {
-			return errors.New("N, r and p must be positive integers")
+			return errors.New("scrypt N, r and p must be positive integers")
 		}
 		costs[i] = v
 	}
 	p.n, p.r, p.p = costs[0], costs[1], costs[2]
 	if p.n < 2 || p.n&(p.n-1) != 0 {
-		return errors.New("N must be a power of 2")
+		return errors.New("scrypt N must be a power of 2")
 	}
 	// Checked step by step so that the products cannot overflow.
 	if p.n > maxScryptBytes/128 || p.r > maxScryptBytes/128/p.n || p.p > maxScryptBytes/128/p.n/p.r {

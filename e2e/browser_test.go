@@ -17,7 +17,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -34,7 +33,7 @@ import (
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
 	"github.com/amanda-platform/amanda-backend/server"
-	"github.com/amanda-platform/amanda-backend/store/storetest"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
 
 const (
@@ -111,7 +110,8 @@ func startPageServer(t *testing.T) string {
 }
 
 // startBackend runs the real service on a free loopback port with a fresh
-// SQLite database, the fake AI backend, and CORS for pageOrigin only.
+// SQLite database, the fake AI backend, its default rate limits, and CORS
+// for pageOrigin only.
 func startBackend(t *testing.T, pageOrigin string) string {
 	t.Helper()
 	aiAddr, stopAI, err := fakeai.Start("", fakeai.Options{Tokens: replyTokens, Delay: 5 * time.Millisecond})
@@ -123,48 +123,20 @@ func startBackend(t *testing.T, pageOrigin string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	_, databaseURL := storetest.SQLite(t)
-	cfg := server.DefaultConfig()
-	cfg.Host, cfg.Port = "127.0.0.1", 0
-	cfg.DatabaseURL = databaseURL
-	cfg.SessionFileDir = filepath.Join(t.TempDir(), "sessions")
-	cfg.BrandingFile = filepath.Join(t.TempDir(), "branding.yaml")
-	cfg.CORSOrigins = []string{pageOrigin}
-	cfg.AIHost = aiHost
-	if cfg.AIPort, err = strconv.Atoi(aiPort); err != nil {
-		t.Fatal(err)
-	}
-	cfg.ShutdownTimeout = server.Seconds(5 * time.Second)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-
-	logger := slog.New(slog.NewTextHandler(&lineLog{t: t, prefix: "server: "}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	app, err := server.New(ctx, cfg, logger, "e2e")
+	port, err := strconv.Atoi(aiPort)
 	if err != nil {
-		cancel()
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		app.Close()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if err := app.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
+	srv := servertest.StartSQLite(t, func(c *server.Config) {
+		c.CORSOrigins = []string{pageOrigin}
+		c.AIHost, c.AIPort = aiHost, port
+		c.RateLimitEnabled = true
 	})
-	return localhostURL(t, ln.Addr())
+	addr, err := net.ResolveTCPAddr("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return localhostURL(t, addr)
 }
 
 // driveResult is the JSON line drive.mjs prints.
