@@ -57,14 +57,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("unknown argument %q", flags.Arg(0))
 	}
 
-	cfg, err := server.LoadConfig()
+	getenv, err := server.DotEnv(".env", os.Getenv)
 	if err != nil {
 		return err
 	}
-	logger, err := server.NewLogger(cfg, stdout)
+	cfg, err := server.LoadConfig(getenv)
 	if err != nil {
 		return err
 	}
+	logger := server.NewLogger(cfg, stdout)
 	fake := fakeai.Options{Tokens: *tokens, Delay: *delay}
 	switch {
 	case command == "fake-ai":

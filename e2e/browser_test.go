@@ -135,7 +135,7 @@ func startBackend(t *testing.T, pageOrigin string) string {
 	if cfg.AIPort, err = strconv.Atoi(aiPort); err != nil {
 		t.Fatal(err)
 	}
-	cfg.ShutdownTimeout = server.Seconds(5 * time.Second)
+	cfg.ShutdownTimeout.Duration = 5 * time.Second
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

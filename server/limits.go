@@ -6,17 +6,15 @@ import (
 )
 
 // newLimits builds the rate limiters from RATELIMIT_*; with
-// RATELIMIT_ENABLED=false (load tests) there are none. Validate has already
-// parsed every value, so parsing cannot fail here.
+// RATELIMIT_ENABLED=false (load tests) there are none. The rates are
+// parsed at load and checked by Validate, so building cannot fail.
 func newLimits(cfg Config) (handlers.Limits, func() error) {
-	trusted, _ := ratelimit.ParseTrustedProxies(cfg.TrustedProxies)
-	limits := handlers.Limits{TrustedProxies: trusted}
+	limits := handlers.Limits{TrustedProxies: cfg.TrustedProxies}
 	if !cfg.RateLimitEnabled {
 		return limits, func() error { return nil }
 	}
 	var all []*ratelimit.Limiter
-	limiter := func(spec string) *ratelimit.Limiter {
-		rate, _ := ratelimit.ParseRate(spec)
+	limiter := func(rate ratelimit.Rate) *ratelimit.Limiter {
 		l := ratelimit.New(rate)
 		all = append(all, l)
 		return l
