@@ -172,22 +172,22 @@ func TestHealthcheckURL(t *testing.T) {
 // with a configuration the server itself would refuse: the probe reads only
 // FLASK_HOST and FLASK_PORT.
 func TestHealthcheckSubcommand(t *testing.T) {
-	t.Setenv("FLASK_ENV", "production") // without SECRET_KEY: server.LoadConfig fails
-	t.Setenv("SECRET_KEY", "")
-	t.Setenv("FLASK_HOST", "0.0.0.0")
-
-	t.Setenv("FLASK_PORT", healthServer(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"status": "healthy"}`))
-	}))
-	var stdout bytes.Buffer
-	if err := run(context.Background(), []string{"healthcheck"}, &stdout); err != nil {
+	vars := map[string]string{
+		"FLASK_ENV":  "production", // without SECRET_KEY: server.LoadConfig fails
+		"FLASK_HOST": "0.0.0.0",
+		"FLASK_PORT": healthServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"status": "healthy"}`))
+		}),
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"healthcheck"}, env(vars), &stdout, &stderr); err != nil {
 		t.Fatalf("run healthcheck: %v", err)
 	}
 
-	t.Setenv("FLASK_PORT", strconv.Itoa(freePort(t)))
-	checkOneLineError(t, run(context.Background(), []string{"healthcheck"}, &stdout), "healthcheck: GET")
+	vars["FLASK_PORT"] = strconv.Itoa(freePort(t))
+	checkOneLineError(t, run(context.Background(), []string{"healthcheck"}, env(vars), &stdout, &stderr), "healthcheck: GET")
 
-	checkOneLineError(t, run(context.Background(), []string{"healthcheck", "--now"}, &stdout), `unknown argument "--now"`)
+	checkOneLineError(t, run(context.Background(), []string{"healthcheck", "--now"}, env(vars), &stdout, &stderr), `unknown argument "--now"`)
 }
 
 func checkOneLineError(t *testing.T, err error, want string) {

@@ -27,26 +27,28 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "amanda-backend:", err)
 		os.Exit(1)
 	}
 }
 
-// run is the whole program; tests call it with their own context.
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+// run is the whole program, reading its configuration through getenv (and
+// .env) alone; tests call it with their own context and environment. Logs
+// go to stdout, flag errors and usage to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "healthcheck" {
 		if len(args) > 1 {
 			return fmt.Errorf("healthcheck: unknown argument %q", args[1])
 		}
-		return healthcheck(ctx, os.Getenv, stdout)
+		return healthcheck(ctx, getenv, stdout)
 	}
 	command := "serve"
 	if len(args) > 0 && args[0] == "fake-ai" {
 		command, args = args[0], args[1:]
 	}
 	flags := flag.NewFlagSet("amanda-backend", flag.ContinueOnError)
-	flags.SetOutput(stdout)
+	flags.SetOutput(stderr)
 	withFakeAI := flags.Bool("fake-ai", false, "also run the fake AI model in-process on GRPC_AI_BACKEND_HOST:PORT (development)")
 	tokens := flags.Int("fake-ai-tokens", 20, "tokens in each fake reply")
 	delay := flags.Duration("fake-ai-delay", 50*time.Millisecond, "pause between fake tokens")
@@ -57,14 +59,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("unknown argument %q", flags.Arg(0))
 	}
 
-	cfg, err := server.LoadConfig()
+	// The working directory's .env, under the variables getenv already has.
+	getenv, err := server.DotEnv(".env", getenv)
 	if err != nil {
 		return err
 	}
-	logger, err := server.NewLogger(cfg, stdout)
+	cfg, err := server.LoadConfig(getenv)
 	if err != nil {
 		return err
 	}
+	logger := server.NewLogger(cfg, stdout)
 	fake := fakeai.Options{Tokens: *tokens, Delay: *delay}
 	switch {
 	case command == "fake-ai":

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,10 +15,7 @@ import (
 
 func TestRequestIDReachesResponseAndLog(t *testing.T) {
 	var logs bytes.Buffer
-	logger, err := logging.New("json", "info", &logs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	logger := logging.New("json", slog.LevelInfo, &logs)
 	e := NewHTTPHandler(&API{Logger: logger, Metrics: metrics.New(), Limits: &ratelimit.Limits{}}, []string{"http://localhost:8000"})
 
 	req := httptest.NewRequest("GET", "/health", nil)

@@ -4,24 +4,18 @@ package logging
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 )
 
-// New is a logger writing format ("json" or "text") at level ("debug",
-// "info", "warn", "error") to w.
-func New(format, level string, w io.Writer) (*slog.Logger, error) {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("config: LOG_LEVEL must be debug, info, warn or error, got %q", level)
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
+// New is a logger writing format ("json" or "text") from level on to w.
+func New(format string, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(requestIDHandler{h}), nil
+	return slog.New(requestIDHandler{h})
 }
 
 type requestIDKey struct{}

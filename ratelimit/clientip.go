@@ -35,6 +35,20 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 	return prefixes, nil
 }
 
+// TrustedProxies is a parsed TRUSTED_PROXIES list that decodes from text as
+// ParseTrustedProxies reads it, so configuration can hold it parsed.
+type TrustedProxies []netip.Prefix
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseTrustedProxies.
+func (p *TrustedProxies) UnmarshalText(text []byte) error {
+	parsed, err := ParseTrustedProxies(string(text))
+	if err != nil {
+		return err
+	}
+	*p = parsed
+	return nil
+}
+
 // ClientIP is the address of the client that sent r. X-Forwarded-For is
 // honoured only when the direct peer is a trusted proxy, since anyone else
 // can write it; then the client is the right-most address in it that is not

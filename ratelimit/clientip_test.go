@@ -35,6 +35,20 @@ func TestParseTrustedProxies(t *testing.T) {
 	}
 }
 
+func TestTrustedProxiesUnmarshalText(t *testing.T) {
+	var p TrustedProxies
+	if err := p.UnmarshalText([]byte("10.0.0.0/8, 192.0.2.7")); err != nil {
+		t.Fatal(err)
+	}
+	want := TrustedProxies{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("UnmarshalText = %v; want %v", p, want)
+	}
+	if err := p.UnmarshalText([]byte("proxy.internal")); err == nil || !reflect.DeepEqual(p, want) {
+		t.Errorf("UnmarshalText(proxy.internal) = %v, %v; want an error and the list unchanged", p, err)
+	}
+}
+
 func TestClientIP(t *testing.T) {
 	trusted, err := ParseTrustedProxies("10.0.0.0/8, 2001:db8:ffff::/48")
 	if err != nil {

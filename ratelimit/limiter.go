@@ -86,7 +86,7 @@ func NewWithClock(rate Rate, now func() time.Time) *Limiter {
 }
 
 func newLimiter(rate Rate, now func() time.Time, capacity int) *Limiter {
-	if err := rate.validate(); err != nil {
+	if err := rate.Validate(); err != nil {
 		panic(fmt.Sprintf("ratelimit: new limiter: %v", err))
 	}
 	n := 1

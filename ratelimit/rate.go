@@ -58,13 +58,26 @@ func ParseRate(s string) (Rate, error) {
 		return Rate{}, fmt.Errorf("ratelimit: parse rate %q: period longer than %v", s, maxPeriod)
 	}
 	r := Rate{Limit: limit, Period: time.Duration(multiplier) * unit}
-	if err := r.validate(); err != nil {
+	if err := r.Validate(); err != nil {
 		return Rate{}, fmt.Errorf("ratelimit: parse rate %q: %w", s, err)
 	}
 	return r, nil
 }
 
-func (r Rate) validate() error {
+// UnmarshalText parses text as ParseRate does, so a Rate can be decoded
+// straight from configuration.
+func (r *Rate) UnmarshalText(text []byte) error {
+	parsed, err := ParseRate(string(text))
+	if err != nil {
+		return err
+	}
+	*r = parsed
+	return nil
+}
+
+// Validate reports why New would refuse r: a Rate built in code rather
+// than by ParseRate has not been checked.
+func (r Rate) Validate() error {
 	switch {
 	case r.Limit < 1:
 		return fmt.Errorf("limit %d is not positive", r.Limit)

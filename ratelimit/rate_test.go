@@ -30,6 +30,16 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
+func TestRateUnmarshalText(t *testing.T) {
+	r := Rate{1, time.Second}
+	if err := r.UnmarshalText([]byte("10 per 5 minutes")); err != nil || r != (Rate{10, 5 * time.Minute}) {
+		t.Errorf("UnmarshalText = %+v, %v; want 10 per 5m", r, err)
+	}
+	if err := r.UnmarshalText([]byte("0/minute")); err == nil || r != (Rate{10, 5 * time.Minute}) {
+		t.Errorf("UnmarshalText(0/minute) = %+v, %v; want an error and the rate unchanged", r, err)
+	}
+}
+
 func TestParseRateErrors(t *testing.T) {
 	for _, tc := range []struct{ in, wantErr string }{
 		{"", `want "N/unit"`},

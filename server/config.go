@@ -1,16 +1,19 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joho/godotenv"
-	"github.com/kelseyhightower/envconfig"
+	"github.com/sethvargo/go-envconfig"
 
 	"github.com/amanda-platform/amanda-backend/ratelimit"
 )
@@ -21,109 +24,165 @@ const DevelopmentSecretKey = "dev-secret-key-change-in-production"
 
 // Config is the service configuration, read from the environment under the
 // variable names the old Flask service and its operators use (CONTRACT.md).
+// LoadConfig parses every value once; the fields hold the parsed values.
 type Config struct {
-	SecretKey string `envconfig:"SECRET_KEY" default:"dev-secret-key-change-in-production"`
-	FlaskEnv  string `envconfig:"FLASK_ENV" default:"development"`
-	Host      string `envconfig:"FLASK_HOST" default:"0.0.0.0"`
-	Port      int    `envconfig:"FLASK_PORT" default:"5000"`
+	SecretKey string `env:"SECRET_KEY,default=dev-secret-key-change-in-production"`
+	FlaskEnv  string `env:"FLASK_ENV,default=development"`
+	Host      string `env:"FLASK_HOST,default=0.0.0.0"`
+	Port      int    `env:"FLASK_PORT,default=5000"`
 
-	DatabaseURL string `envconfig:"DATABASE_URL" default:"sqlite:///amanda.db"`
+	DatabaseURL string `env:"DATABASE_URL,default=sqlite:///amanda.db"`
 
-	SessionType         string `envconfig:"SESSION_TYPE" default:"filesystem"`
-	SessionFileDir      string `envconfig:"SESSION_FILE_DIR" default:"./flask_session"`
-	SessionRedis        string `envconfig:"SESSION_REDIS" default:"redis://127.0.0.1:6379/0"`
-	SessionPermanent    bool   `envconfig:"SESSION_PERMANENT" default:"true"`
-	SessionUseSigner    bool   `envconfig:"SESSION_USE_SIGNER" default:"true"`
-	SessionCookieSecure *bool  `envconfig:"SESSION_COOKIE_SECURE"`
+	SessionType         string `env:"SESSION_TYPE,default=filesystem"`
+	SessionFileDir      string `env:"SESSION_FILE_DIR,default=./flask_session"`
+	SessionRedis        string `env:"SESSION_REDIS,default=redis://127.0.0.1:6379/0"`
+	SessionPermanent    bool   `env:"SESSION_PERMANENT,default=true"`
+	SessionUseSigner    bool   `env:"SESSION_USE_SIGNER,default=true"`
+	SessionCookieSecure *bool  `env:"SESSION_COOKIE_SECURE,noinit"` // nil: unset
 
-	CORSOrigins []string `envconfig:"CORS_ORIGINS" default:"http://localhost:8000"`
+	CORSOrigins []string `env:"CORS_ORIGINS,default=http://localhost:8000"`
 
-	BrandingFile string `envconfig:"BRANDING_FILE" default:"branding.yaml"`
+	BrandingFile string `env:"BRANDING_FILE,default=branding.yaml"`
 
-	AIHost              string  `envconfig:"GRPC_AI_BACKEND_HOST" default:"localhost"`
-	AIPort              int     `envconfig:"GRPC_AI_BACKEND_PORT" default:"50051"`
-	AITLS               bool    `envconfig:"GRPC_AI_BACKEND_TLS" default:"false"`
-	AICAFile            string  `envconfig:"GRPC_AI_BACKEND_CA_FILE"`
-	AIReplyTimeout      Seconds `envconfig:"AI_REPLY_TIMEOUT" default:"120s"`
-	AIFirstTokenTimeout Seconds `envconfig:"AI_FIRST_TOKEN_TIMEOUT" default:"30s"`
+	AIHost              string  `env:"GRPC_AI_BACKEND_HOST,default=localhost"`
+	AIPort              int     `env:"GRPC_AI_BACKEND_PORT,default=50051"`
+	AITLS               bool    `env:"GRPC_AI_BACKEND_TLS,default=false"`
+	AICAFile            string  `env:"GRPC_AI_BACKEND_CA_FILE"`
+	AIReplyTimeout      Seconds `env:"AI_REPLY_TIMEOUT,default=120s"`
+	AIFirstTokenTimeout Seconds `env:"AI_FIRST_TOKEN_TIMEOUT,default=30s"`
 
 	// SocketMaxQueuedPackets drops a client that lets this many packets
 	// pile up unread (Emit has no backpressure).
-	SocketMaxQueuedPackets int `envconfig:"SOCKET_MAX_QUEUED_PACKETS" default:"2048"`
+	SocketMaxQueuedPackets int `env:"SOCKET_MAX_QUEUED_PACKETS,default=2048"`
 
-	MaxSocketsPerUser int `envconfig:"MAX_SOCKETS_PER_USER" default:"20"`
+	MaxSocketsPerUser int `env:"MAX_SOCKETS_PER_USER,default=20"`
 
-	RateLimitEnabled  bool   `envconfig:"RATELIMIT_ENABLED" default:"true"`
-	RateLimitLogin    string `envconfig:"RATELIMIT_LOGIN" default:"10/minute"`
-	RateLimitSignup   string `envconfig:"RATELIMIT_SIGNUP" default:"5/minute"`
-	RateLimitMessages string `envconfig:"RATELIMIT_MESSAGES" default:"30/minute"`
-	TrustedProxies    string `envconfig:"TRUSTED_PROXIES"`
+	RateLimitEnabled  bool                     `env:"RATELIMIT_ENABLED,default=true"`
+	RateLimitLogin    ratelimit.Rate           `env:"RATELIMIT_LOGIN,default=10/minute"`
+	RateLimitSignup   ratelimit.Rate           `env:"RATELIMIT_SIGNUP,default=5/minute"`
+	RateLimitMessages ratelimit.Rate           `env:"RATELIMIT_MESSAGES,default=30/minute"`
+	TrustedProxies    ratelimit.TrustedProxies `env:"TRUSTED_PROXIES"`
 
-	MetricsEnabled bool `envconfig:"METRICS_ENABLED" default:"true"`
+	MetricsEnabled bool `env:"METRICS_ENABLED,default=true"`
 	// DebugPprofAddr, when set, serves pprof on that loopback address.
-	DebugPprofAddr string `envconfig:"DEBUG_PPROF_ADDR"`
+	DebugPprofAddr string `env:"DEBUG_PPROF_ADDR"`
 
-	OpenAIAPIKey  string  `envconfig:"OPENAI_API_KEY"`
-	OpenAIBaseURL string  `envconfig:"OPENAI_BASE_URL" default:"https://api.openai.com/v1"`
-	VoiceEnabled  *bool   `envconfig:"VOICE_ENABLED"`
-	ASRModel      string  `envconfig:"ASR_MODEL" default:"whisper-1"`
-	TTSModel      string  `envconfig:"TTS_MODEL" default:"tts-1"`
-	TTSVoice      string  `envconfig:"TTS_VOICE" default:"nova"`
-	TTSFormat     string  `envconfig:"TTS_FORMAT" default:"mp3"`
-	SpeechTimeout Seconds `envconfig:"SPEECH_TIMEOUT" default:"60s"`
+	OpenAIAPIKey  string  `env:"OPENAI_API_KEY"`
+	OpenAIBaseURL string  `env:"OPENAI_BASE_URL,default=https://api.openai.com/v1"`
+	VoiceEnabled  *bool   `env:"VOICE_ENABLED,noinit"` // nil: unset
+	ASRModel      string  `env:"ASR_MODEL,default=whisper-1"`
+	TTSModel      string  `env:"TTS_MODEL,default=tts-1"`
+	TTSVoice      string  `env:"TTS_VOICE,default=nova"`
+	TTSFormat     string  `env:"TTS_FORMAT,default=mp3"`
+	SpeechTimeout Seconds `env:"SPEECH_TIMEOUT,default=60s"`
 
-	ShutdownTimeout Seconds `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
-	LogFormat       string  `envconfig:"LOG_FORMAT"`
-	LogLevel        string  `envconfig:"LOG_LEVEL" default:"info"`
+	ShutdownTimeout Seconds `env:"SHUTDOWN_TIMEOUT,default=30s"`
+	// LogFormat is json or text; LoadConfig resolves an unset LOG_FORMAT
+	// from FLASK_ENV (json in production).
+	LogFormat string   `env:"LOG_FORMAT"`
+	LogLevel  LogLevel `env:"LOG_LEVEL,default=info"`
 }
 
 // Seconds is a duration that also accepts a bare number of seconds ("120"),
 // the way Python services usually spell timeouts.
-type Seconds time.Duration
+type Seconds struct{ time.Duration }
 
-// Decode implements envconfig.Decoder.
-func (s *Seconds) Decode(value string) error {
+// EnvDecode implements envconfig.DecoderCtx.
+func (s *Seconds) EnvDecode(_ context.Context, value string) error {
 	if n, err := strconv.ParseFloat(value, 64); err == nil {
-		*s = Seconds(time.Duration(n * float64(time.Second)))
+		s.Duration = time.Duration(n * float64(time.Second))
 		return nil
 	}
 	d, err := time.ParseDuration(value)
 	if err != nil {
 		return fmt.Errorf("want a duration such as 30s or a number of seconds, got %q", value)
 	}
-	*s = Seconds(d)
+	s.Duration = d
 	return nil
 }
 
-// Duration returns s as a time.Duration.
-func (s Seconds) Duration() time.Duration { return time.Duration(s) }
+// LogLevel is a slog.Level spelled as slog spells one ("info", "DEBUG",
+// "warn+1").
+type LogLevel struct{ slog.Level }
 
-// LoadConfig reads .env from the working directory when present (variables
-// already in the environment win), then the environment, and validates.
-func LoadConfig() (Config, error) {
-	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return Config{}, fmt.Errorf("config: unable to read .env: %w", err)
+// EnvDecode implements envconfig.DecoderCtx; without it envconfig would
+// fall back to slog.Level's JSON decoding and report its error instead.
+func (l *LogLevel) EnvDecode(_ context.Context, value string) error {
+	if err := l.Level.UnmarshalText([]byte(value)); err != nil {
+		return fmt.Errorf("want debug, info, warn or error, got %q", value)
 	}
+	return nil
+}
+
+// LoadConfig reads the configuration through getenv alone (an empty value
+// counts as unset, so its default applies), then validates it. main passes
+// os.Getenv layered over .env by DotEnv; tests pass a map.
+func LoadConfig(getenv func(string) string) (Config, error) {
 	var cfg Config
-	if err := envconfig.Process("", &cfg); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+	// envconfig names the Go field in its errors, not the variable; it stops
+	// at the first error, so the variable is the one it looked up last.
+	var variable string
+	lookup := envconfig.LookuperFunc(func(key string) (string, bool) {
+		variable = key
+		value := getenv(key)
+		return value, value != ""
+	})
+	if err := envconfig.ProcessWith(context.Background(), &envconfig.Config{Target: &cfg, Lookuper: lookup}); err != nil {
+		return Config{}, fmt.Errorf("config: %s: %w", variable, err)
 	}
+	cfg.normalize()
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
 
+// normalize accepts the spellings operators use: names in any case, origins
+// with spaces or a trailing slash, and an unset LOG_FORMAT, whose default
+// depends on FLASK_ENV.
+func (c *Config) normalize() {
+	c.FlaskEnv = strings.ToLower(strings.TrimSpace(c.FlaskEnv))
+	c.SessionType = strings.ToLower(strings.TrimSpace(c.SessionType))
+	var origins []string
+	for _, o := range c.CORSOrigins {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	c.CORSOrigins = origins
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+		if c.Production() {
+			c.LogFormat = "json"
+		}
+	}
+}
+
+// DotEnv layers the dotenv file at path under getenv: a variable getenv
+// has (not empty) wins. A missing file adds nothing. Neither the file nor
+// the process environment is written.
+func DotEnv(path string, getenv func(string) string) (func(string) string, error) {
+	file, err := godotenv.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return getenv, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: unable to read %s: %w", path, err)
+	}
+	return func(key string) string {
+		if value := getenv(key); value != "" {
+			return value
+		}
+		return file[key]
+	}, nil
+}
+
 // DefaultConfig is the configuration with every default and nothing from
 // the environment (tests start from it).
 func DefaultConfig() Config {
-	var cfg Config
-	// No variable carries this prefix, so envconfig applies only the defaults.
-	if err := envconfig.Process("AMANDA_DEFAULTS_ONLY", &cfg); err != nil {
-		panic(fmt.Sprintf("config: defaults do not parse: %v", err))
-	}
-	if err := cfg.Validate(); err != nil {
-		panic(fmt.Sprintf("config: defaults do not validate: %v", err))
+	cfg, err := LoadConfig(func(string) string { return "" })
+	if err != nil {
+		panic(fmt.Sprintf("config: defaults do not load: %v", err))
 	}
 	return cfg
 }
@@ -154,9 +213,9 @@ func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.P
 // AIAddr is the AI backend's gRPC address.
 func (c Config) AIAddr() string { return net.JoinHostPort(c.AIHost, strconv.Itoa(c.AIPort)) }
 
-// Validate checks values envconfig cannot; each message names its variable.
-func (c *Config) Validate() error {
-	c.FlaskEnv = strings.ToLower(strings.TrimSpace(c.FlaskEnv))
+// Validate checks what decoding cannot; each message names its variable.
+// It changes nothing, so a Config built in code is checked as it is.
+func (c Config) Validate() error {
 	switch c.FlaskEnv {
 	case "development", "production", "testing":
 	default:
@@ -174,49 +233,31 @@ func (c *Config) Validate() error {
 	if c.AIPort < 1 || c.AIPort > 65535 {
 		return fmt.Errorf("config: GRPC_AI_BACKEND_PORT must be between 1 and 65535, got %d", c.AIPort)
 	}
-	c.SessionType = strings.ToLower(strings.TrimSpace(c.SessionType))
 	switch c.SessionType {
 	case "filesystem", "sqlalchemy", "redis":
 	default:
 		return fmt.Errorf("config: SESSION_TYPE must be filesystem, sqlalchemy or redis, got %q", c.SessionType)
 	}
-	origins := c.CORSOrigins[:0]
-	for _, o := range c.CORSOrigins {
-		o = strings.TrimRight(strings.TrimSpace(o), "/")
-		if o == "*" {
-			return errors.New("config: CORS_ORIGINS cannot be * because cookies are sent with credentials; list the origins")
-		}
-		if o != "" {
-			origins = append(origins, o)
-		}
+	if slices.Contains(c.CORSOrigins, "*") {
+		return errors.New("config: CORS_ORIGINS cannot be * because cookies are sent with credentials; list the origins")
 	}
-	c.CORSOrigins = origins
 	for name, d := range map[string]Seconds{
 		"AI_REPLY_TIMEOUT": c.AIReplyTimeout, "AI_FIRST_TOKEN_TIMEOUT": c.AIFirstTokenTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
 		"SPEECH_TIMEOUT": c.SpeechTimeout,
 	} {
-		if d <= 0 {
+		if d.Duration <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)
 		}
 	}
-	for name, spec := range map[string]string{
+	for name, rate := range map[string]ratelimit.Rate{
 		"RATELIMIT_LOGIN": c.RateLimitLogin, "RATELIMIT_SIGNUP": c.RateLimitSignup, "RATELIMIT_MESSAGES": c.RateLimitMessages,
 	} {
-		if _, err := ratelimit.ParseRate(spec); err != nil {
+		if err := rate.Validate(); err != nil {
 			return fmt.Errorf("config: %s: %w", name, err)
 		}
 	}
-	if _, err := ratelimit.ParseTrustedProxies(c.TrustedProxies); err != nil {
-		return fmt.Errorf("config: TRUSTED_PROXIES: %w", err)
-	}
 	if c.SocketMaxQueuedPackets < 16 {
 		return fmt.Errorf("config: SOCKET_MAX_QUEUED_PACKETS must be at least 16, got %d", c.SocketMaxQueuedPackets)
-	}
-	if c.LogFormat == "" {
-		c.LogFormat = "text"
-		if c.Production() {
-			c.LogFormat = "json"
-		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("config: LOG_FORMAT must be json or text, got %q", c.LogFormat)

@@ -38,7 +38,7 @@ func startServer(t testing.TB, databaseURL string, configure ...func(*Config)) *
 	cfg.DatabaseURL = databaseURL
 	cfg.SessionFileDir = filepath.Join(t.TempDir(), "sessions")
 	cfg.BrandingFile = filepath.Join(t.TempDir(), "branding.yaml")
-	cfg.ShutdownTimeout = Seconds(5 * time.Second)
+	cfg.ShutdownTimeout.Duration = 5 * time.Second
 	// Tests sign many users up from one address; limits_test.go turns them on.
 	cfg.RateLimitEnabled = false
 	for _, f := range configure {

@@ -7,20 +7,16 @@ import (
 
 // newLimits builds the rate limiters from RATELIMIT_*, their refusals
 // counted in meters; with RATELIMIT_ENABLED=false (load tests) there are
-// none. Validate has already parsed every value, so parsing cannot fail here.
+// none. The rates are parsed at load and checked by Validate, so building
+// cannot fail.
 func newLimits(cfg Config, meters *metrics.Metrics) *ratelimit.Limits {
-	trusted, _ := ratelimit.ParseTrustedProxies(cfg.TrustedProxies)
-	limits := &ratelimit.Limits{TrustedProxies: trusted, Rejected: meters.RateLimited}
+	limits := &ratelimit.Limits{TrustedProxies: cfg.TrustedProxies, Rejected: meters.RateLimited}
 	if !cfg.RateLimitEnabled {
 		return limits
 	}
-	limiter := func(spec string) *ratelimit.Limiter {
-		rate, _ := ratelimit.ParseRate(spec)
-		return ratelimit.New(rate)
-	}
-	limits.LoginByIP = limiter(cfg.RateLimitLogin)
-	limits.LoginByEmail = limiter(cfg.RateLimitLogin)
-	limits.SignupByIP = limiter(cfg.RateLimitSignup)
-	limits.MessagesByUser = limiter(cfg.RateLimitMessages)
+	limits.LoginByIP = ratelimit.New(cfg.RateLimitLogin)
+	limits.LoginByEmail = ratelimit.New(cfg.RateLimitLogin)
+	limits.SignupByIP = ratelimit.New(cfg.RateLimitSignup)
+	limits.MessagesByUser = ratelimit.New(cfg.RateLimitMessages)
 	return limits
 }

@@ -4,17 +4,22 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/ratelimit"
 )
 
 // withLimits turns the rate limits on with small numbers.
 func withLimits(c *Config) {
 	c.RateLimitEnabled = true
-	c.RateLimitLogin, c.RateLimitSignup, c.RateLimitMessages = "3/minute", "2/minute", "2/minute"
+	c.RateLimitLogin = ratelimit.Rate{Limit: 3, Period: time.Minute}
+	c.RateLimitSignup = ratelimit.Rate{Limit: 2, Period: time.Minute}
+	c.RateLimitMessages = ratelimit.Rate{Limit: 2, Period: time.Minute}
 }
 
 // expectTooMany checks the contract's 429.
@@ -37,7 +42,7 @@ func TestSignupIsLimitedPerIP(t *testing.T) {
 func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {
 	t.Run("per email, from many addresses", func(t *testing.T) {
 		// Behind a trusted proxy each attempt comes from another client address.
-		srv := startSQLiteServer(t, withLimits, func(c *Config) { c.TrustedProxies = "127.0.0.0/8" })
+		srv := startSQLiteServer(t, withLimits, func(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
 		newBrowser(t, srv).signup("victim@example.com", "password123")
 		login := func(ip, email string) response {
 			b := newBrowser(t, srv)

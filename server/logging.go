@@ -8,6 +8,6 @@ import (
 )
 
 // NewLogger builds the process logger from LOG_FORMAT and LOG_LEVEL.
-func NewLogger(cfg Config, w io.Writer) (*slog.Logger, error) {
-	return logging.New(cfg.LogFormat, cfg.LogLevel, w)
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	return logging.New(cfg.LogFormat, cfg.LogLevel.Level, w)
 }

@@ -81,8 +81,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		Address:           cfg.AIAddr(),
 		TLS:               cfg.AITLS,
 		CAFile:            cfg.AICAFile,
-		ReplyTimeout:      cfg.AIReplyTimeout.Duration(),
-		FirstTokenTimeout: cfg.AIFirstTokenTimeout.Duration(),
+		ReplyTimeout:      cfg.AIReplyTimeout.Duration,
+		FirstTokenTimeout: cfg.AIFirstTokenTimeout.Duration,
 	})
 	if err != nil {
 		return nil, err
@@ -182,8 +182,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("server: serve: %w", err)
 	case <-ctx.Done():
 	}
-	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.Duration())
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout.Duration())
+	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.Duration)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout.Duration)
 	defer cancel()
 	// Stop accepting, let streaming replies finish (or store what they
 	// got), then close the sockets: http.Server.Shutdown alone would leave

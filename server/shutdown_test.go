@@ -14,7 +14,7 @@ import (
 // TestShutdownLetsRepliesFinish stops the service while replies stream:
 // they finish and are stored, sockets are disconnected, Serve returns nil.
 func TestShutdownLetsRepliesFinish(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.ShutdownTimeout = Seconds(20 * time.Second) })
+	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.ShutdownTimeout.Duration = 20 * time.Second })
 	users := make([]chatUser, 3)
 	clients := make([]*sioClient, 3)
 	for i := range users {
@@ -45,7 +45,7 @@ func TestShutdownLetsRepliesFinish(t *testing.T) {
 // TestShutdownTimeoutStoresPartialReplies cuts off replies that outlast
 // SHUTDOWN_TIMEOUT: what arrived is stored, nothing is lost.
 func TestShutdownTimeoutStoresPartialReplies(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.ShutdownTimeout = Seconds(300 * time.Millisecond) })
+	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.ShutdownTimeout.Duration = 300 * time.Millisecond })
 	u := newChatUser(t, srv, "cutoff@example.com")
 	c := newSIOClient(t)
 	c.mustConnect(srv, u.cookie, "websocket")

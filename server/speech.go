@@ -21,8 +21,8 @@ func newSpeech(cfg Config, logger *slog.Logger) (socketio.Speech, error) {
 		TTSModel:          cfg.TTSModel,
 		TTSVoice:          cfg.TTSVoice,
 		TTSFormat:         cfg.TTSFormat,
-		TranscribeTimeout: cfg.SpeechTimeout.Duration(),
-		SynthesizeTimeout: cfg.SpeechTimeout.Duration(),
+		TranscribeTimeout: cfg.SpeechTimeout.Duration,
+		SynthesizeTimeout: cfg.SpeechTimeout.Duration,
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("config: voice (OPENAI_BASE_URL, TTS_VOICE, TTS_FORMAT): %w", err)

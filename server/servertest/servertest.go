@@ -38,7 +38,7 @@ func Config(t testing.TB, databaseURL string) server.Config {
 	cfg.DatabaseURL = databaseURL
 	cfg.SessionFileDir = filepath.Join(t.TempDir(), "sessions")
 	cfg.BrandingFile = filepath.Join(t.TempDir(), "branding.yaml")
-	cfg.ShutdownTimeout = server.Seconds(5 * time.Second)
+	cfg.ShutdownTimeout.Duration = 5 * time.Second
 	cfg.RateLimitEnabled = false
 	return cfg
 }
