@@ -1,11 +1,10 @@
-package main
+package sioclient
 
 import (
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseEIOPacket(t *testing.T) {
@@ -152,46 +151,6 @@ func TestEncodeAndDecodeEvent(t *testing.T) {
 	}
 }
 
-// TestConnHandle checks the reader's packet handling with a recording transport.
-func TestConnHandle(t *testing.T) {
-	rt := &recordingTransport{}
-	c := &Conn{t: rt, Events: make(chan Event, 1), done: make(chan struct{})}
-	if err := c.handle(eioPacket{eioPing, ""}); err != nil || len(rt.written) != 1 || rt.written[0] != "3" {
-		t.Fatalf("ping: %v, wrote %q", err, rt.written)
-	}
-	if err := c.handle(eioPacket{eioMessage, `2["message_token",{"text":"a"}]`}); err != nil {
-		t.Fatal(err)
-	}
-	ev := <-c.Events
-	if ev.Name != "message_token" || string(ev.Data) != `{"text":"a"}` || ev.At.IsZero() {
-		t.Fatalf("event %+v", ev)
-	}
-	// A full event channel is an overflow, not a stall.
-	_ = c.handle(eioPacket{eioMessage, `2["a",1]`})
-	if err := c.handle(eioPacket{eioMessage, `2["b",2]`}); err != errOverflow {
-		t.Fatalf("overflow: %v", err)
-	}
-	if err := c.handle(eioPacket{eioMessage, `1`}); err == nil {
-		t.Error("socket.io disconnect not reported")
-	}
-	if err := c.handle(eioPacket{eioClose, ""}); err == nil {
-		t.Error("engine.io close not reported")
-	}
-	if err := c.handle(eioPacket{eioNoop, ""}); err != nil {
-		t.Error(err)
-	}
-}
-
-type recordingTransport struct{ written []string }
-
-func (r *recordingTransport) read() ([]eioPacket, error) { select {} }
-func (r *recordingTransport) write(p ...string) error {
-	r.written = append(r.written, p...)
-	return nil
-}
-func (r *recordingTransport) setReadTimeout(time.Duration) {}
-func (r *recordingTransport) close()                       {}
-
 // The fast paths must read exactly what encoding/json reads, and leave
 // every malformed input to it.
 func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
@@ -199,9 +158,9 @@ func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
 		"tab\t", "\x00", "<html> & \u2028", "bad \xff utf-8"}
 	for _, text := range texts {
 		payload, _ := json.Marshal(map[string]string{"text": text})
-		got, ok := tokenText(payload)
+		got, ok := TokenText(payload)
 		if !ok || got != strings.ToValidUTF8(text, "\uFFFD") {
-			t.Errorf("tokenText(%s) = %q, %v; want %q", payload, got, ok, text)
+			t.Errorf("TokenText(%s) = %q, %v; want %q", payload, got, ok, text)
 		}
 		event, _ := json.Marshal([]any{"message_token", json.RawMessage(payload)})
 		name, p, err := decodeEvent(event)
@@ -210,8 +169,8 @@ func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"text":1}`, `{"text":"a"`, `{"text":"a"}x`, `{"other":"a"}`, `{"text":"a"},{"text":"b"}`, `[]`, ``} {
-		if got, ok := tokenText([]byte(bad)); ok {
-			t.Errorf("tokenText(%s) accepted: %q", bad, got)
+		if got, ok := TokenText([]byte(bad)); ok {
+			t.Errorf("TokenText(%s) accepted: %q", bad, got)
 		}
 	}
 	for _, in := range []string{`["a\"b",1]`, `["é",{}]`, `["x"]`, `["x",1,2]`, `["x",]`, `["x" ,1]`} {
