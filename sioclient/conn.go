@@ -4,14 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // Event is one Socket.IO event the server sent.
@@ -21,189 +16,46 @@ type Event struct {
 	At   time.Time       // when the reader received it
 }
 
-// ConnectError is the server's refusal of the namespace connect (a 44 packet).
-type ConnectError struct{ Message string }
-
-func (e *ConnectError) Error() string { return "connect_error: " + e.Message }
-
 // ErrOverflow ends a connection whose event buffer filled up: its owner
 // fell behind, and a reader that blocked would stall the pings too.
 var ErrOverflow = errors.New("event buffer overflow")
 
-// Dialer opens Socket.IO connections.
-type Dialer struct {
-	BaseURL   *url.URL // http://host:port
-	Origin    string   // the Origin header, when not empty
-	Transport string   // "websocket" (also when empty) or "polling"
-	WS        *websocket.Dialer
-	HTTP      *http.Client // polling
-	EventBuf  int          // capacity of each Conn's event channel (8 when not positive)
-}
-
-// wsBufferPool shares write buffers between WebSocket connections.
-var wsBufferPool = &sync.Pool{}
-
-// NewDialer is a dialer for many connections at once: 1 KiB WebSocket
-// buffers with pooled write buffers, and for polling an HTTP client that
-// keeps enough idle connections for maxConns sockets.
-func NewDialer(base *url.URL, origin, transportName string, eventBuf int, maxConns int) *Dialer {
-	ws := &websocket.Dialer{
-		HandshakeTimeout: 30 * time.Second,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  1024,
-		WriteBufferPool:  wsBufferPool,
-	}
-	tr := &http.Transport{
-		MaxIdleConns:        2*maxConns + 100,
-		MaxIdleConnsPerHost: 2*maxConns + 100,
-		IdleConnTimeout:     90 * time.Second,
-		ReadBufferSize:      4096,
-		WriteBufferSize:     4096,
-		DisableCompression:  true,
-	}
-	return &Dialer{
-		BaseURL: base, Origin: origin, Transport: transportName,
-		WS: ws, HTTP: &http.Client{Transport: tr}, EventBuf: eventBuf,
-	}
-}
-
-// Conn is one Socket.IO connection on namespace "/".
+// Conn is one Socket.IO connection on namespace "/", read by its own
+// goroutine: it answers pings and delivers events to Events.
 type Conn struct {
-	t        transport
-	Events   chan Event // events from the server, in order
-	SID      string     // Socket.IO socket id
-	done     chan struct{}
-	errMu    sync.Mutex
-	err      error
-	closed   atomic.Bool
-	pingWait time.Duration
+	t      transport
+	Events chan Event // events from the server, in order
+	SID    string     // Socket.IO socket id
+	done   chan struct{}
+	errMu  sync.Mutex
+	err    error
+	closed atomic.Bool
 }
 
 // Dial opens an Engine.IO session and connects to namespace "/" with the
-// given session cookie. It returns when the server accepted (40) or refused (44).
+// given session cookie. It returns when the server accepted (40) or
+// refused (44, a *ConnectError); the connection's one goroutine then
+// answers pings and delivers events to Events.
 func (d *Dialer) Dial(ctx context.Context, cookie string) (*Conn, error) {
-	var t transport
-	var err error
-	switch d.Transport {
-	case "polling":
-		t, err = d.dialPolling(cookie)
-	case "websocket", "":
-		t, err = d.dialWebSocket(ctx, cookie)
-	default:
-		err = fmt.Errorf("unknown transport %q", d.Transport)
-	}
+	s, err := d.open(ctx, cookie)
 	if err != nil {
 		return nil, err
-	}
-	c := &Conn{t: t, done: make(chan struct{})}
-	// The handshake ends when ctx does.
-	stop := context.AfterFunc(ctx, t.close)
-	defer stop()
-	ok := false
-	defer func() {
-		if !ok {
-			t.close()
-		}
-	}()
-	if dl, has := ctx.Deadline(); has {
-		t.setReadTimeout(time.Until(dl))
-	} else {
-		t.setReadTimeout(30 * time.Second)
-	}
-	// The open packet.
-	open, rest, err := readOne(t)
-	if err != nil {
-		return nil, fmt.Errorf("engine.io open: %w", err)
-	}
-	if open.Type != eioOpen {
-		return nil, fmt.Errorf("engine.io: expected open packet, got %q", open.Type)
-	}
-	var od eioOpenData
-	if err := json.Unmarshal([]byte(open.Data), &od); err != nil {
-		return nil, fmt.Errorf("engine.io open data: %w", err)
-	}
-	c.pingWait = time.Duration(od.PingInterval+od.PingTimeout)*time.Millisecond + 10*time.Second
-	if pt, ok := t.(*pollingTransport); ok {
-		pt.sid = od.SID
-	}
-	// Connect to namespace "/".
-	if err := t.write(string([]byte{eioMessage, sioConnect})); err != nil {
-		return nil, fmt.Errorf("socket.io connect: %w", err)
-	}
-	for {
-		var p eioPacket
-		if len(rest) > 0 {
-			p, rest = rest[0], rest[1:]
-		} else {
-			p, rest, err = readOne(t)
-			if err != nil {
-				return nil, fmt.Errorf("socket.io connect: %w", err)
-			}
-		}
-		switch p.Type {
-		case eioPing:
-			if err := t.write(string(eioPong)); err != nil {
-				return nil, err
-			}
-			continue
-		case eioNoop:
-			continue
-		case eioClose:
-			return nil, errors.New("socket.io connect: engine.io closed by server")
-		case eioMessage:
-		default:
-			continue
-		}
-		sp, err := parseSIOPacket(p.Data)
-		if err != nil {
-			return nil, fmt.Errorf("socket.io connect: %w", err)
-		}
-		switch sp.Type {
-		case sioConnect:
-			var cd struct {
-				SID string `json:"sid"`
-			}
-			_ = json.Unmarshal(sp.Data, &cd)
-			c.SID = cd.SID
-		case sioConnectError:
-			var ce struct {
-				Message string `json:"message"`
-			}
-			_ = json.Unmarshal(sp.Data, &ce)
-			return nil, &ConnectError{Message: ce.Message}
-		default:
-			continue // an event cannot come before the connect; ignore
-		}
-		break
 	}
 	buf := d.EventBuf
 	if buf <= 0 {
 		buf = 8
 	}
-	c.Events = make(chan Event, buf)
+	c := &Conn{t: s.t, SID: s.sid, Events: make(chan Event, buf), done: make(chan struct{})}
 	// Packets that came with the connect answer (polling) go first.
-	for _, p := range rest {
+	for _, p := range s.pending {
 		if err := c.handle(p); err != nil {
+			s.t.close()
 			return nil, err
 		}
 	}
-	t.setReadTimeout(c.pingWait)
-	ok = true
+	s.t.setReadTimeout(s.pingWait)
 	go c.readLoop()
 	return c, nil
-}
-
-// readOne reads at least one packet and returns the first and the rest.
-func readOne(t transport) (eioPacket, []eioPacket, error) {
-	for {
-		ps, err := t.read()
-		if err != nil {
-			return eioPacket{}, nil, err
-		}
-		if len(ps) > 0 {
-			return ps[0], ps[1:], nil
-		}
-	}
 }
 
 // readLoop is the connection's one goroutine: it answers pings and delivers events.
@@ -215,7 +67,7 @@ func (c *Conn) readLoop() {
 		c.t.close()
 	}()
 	for {
-		var ps []eioPacket
+		var ps []Packet
 		ps, err = c.t.read()
 		if err != nil {
 			return
@@ -229,13 +81,14 @@ func (c *Conn) readLoop() {
 }
 
 // handle acts on one packet from the server.
-func (c *Conn) handle(p eioPacket) error {
+func (c *Conn) handle(p Packet) error {
+	if ping, err := answerPing(c.t, p); ping {
+		return err
+	}
 	switch p.Type {
-	case eioPing:
-		return c.t.write(string(eioPong))
-	case eioClose:
+	case PacketClose:
 		return errors.New("engine.io closed by server")
-	case eioMessage:
+	case PacketMessage:
 	default:
 		return nil
 	}
@@ -298,11 +151,7 @@ func (c *Conn) Alive() bool {
 
 // Emit sends an event with one argument.
 func (c *Conn) Emit(name string, payload any) error {
-	s, err := encodeSIOEvent(name, payload)
-	if err != nil {
-		return err
-	}
-	return c.t.write(s)
+	return emit(c.t, name, payload)
 }
 
 // Close ends the connection (the client's side) and waits for its reader.
@@ -312,9 +161,6 @@ func (c *Conn) Close() {
 		return
 	}
 	c.fail(errors.New("closed by client"))
-	if pt, ok := c.t.(*pollingTransport); ok {
-		_ = pt.write(string(eioClose))
-	}
-	c.t.close()
+	hangUp(c.t)
 	<-c.done
 }

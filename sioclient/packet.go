@@ -16,13 +16,14 @@ import (
 
 // Engine.IO v4 packet types (the first character of a packet).
 const (
-	eioOpen    = '0'
-	eioClose   = '1'
-	eioPing    = '2'
-	eioPong    = '3'
-	eioMessage = '4'
-	eioUpgrade = '5'
-	eioNoop    = '6'
+	PacketOpen    = '0'
+	PacketClose   = '1'
+	PacketPing    = '2'
+	PacketPong    = '3'
+	PacketMessage = '4' // its data is a Socket.IO packet
+	PacketUpgrade = '5'
+	PacketNoop    = '6'
+	PacketBinary  = 'b' // base64 binary data, over polling
 )
 
 // Socket.IO v5 packet types (the first character of an Engine.IO message).
@@ -39,38 +40,37 @@ const (
 // recordSeparator separates packets in a polling payload (Engine.IO v4).
 const recordSeparator = "\x1e"
 
-// eioPacket is one Engine.IO packet: its type and its data.
-type eioPacket struct {
+// Packet is one Engine.IO packet: its type (Packet*) and its data. The
+// text form of a Socket.IO event is a PacketMessage whose Data starts
+// with '2', e.g. `2["message_token",{"text":"hi"}]`.
+type Packet struct {
 	Type byte
 	Data string
 }
 
-// parseEIOPacket reads one Engine.IO packet from its text form. A packet
-// starting with 'b' is base64 binary (polling); it is reported with Type 'b'.
-func parseEIOPacket(s string) (eioPacket, error) {
+// String is the packet's text form, as it goes over the wire.
+func (p Packet) String() string { return string(p.Type) + p.Data }
+
+// parseEIOPacket reads one Engine.IO packet from its text form.
+func parseEIOPacket(s string) (Packet, error) {
 	if s == "" {
-		return eioPacket{}, errors.New("empty engine.io packet")
+		return Packet{}, errors.New("empty engine.io packet")
 	}
 	t := s[0]
 	switch t {
-	case eioOpen, eioClose, eioPing, eioPong, eioMessage, eioUpgrade, eioNoop, 'b':
-		return eioPacket{Type: t, Data: s[1:]}, nil
+	case PacketOpen, PacketClose, PacketPing, PacketPong, PacketMessage, PacketUpgrade, PacketNoop, PacketBinary:
+		return Packet{Type: t, Data: s[1:]}, nil
 	}
-	return eioPacket{}, fmt.Errorf("unknown engine.io packet type %q", t)
-}
-
-// encodeEIOPacket is the text form of an Engine.IO packet.
-func encodeEIOPacket(t byte, data string) string {
-	return string(t) + data
+	return Packet{}, fmt.Errorf("unknown engine.io packet type %q", t)
 }
 
 // splitPollingPayload splits the body of a polling response into packets.
-func splitPollingPayload(body string) ([]eioPacket, error) {
+func splitPollingPayload(body string) ([]Packet, error) {
 	if body == "" {
 		return nil, nil
 	}
 	parts := strings.Split(body, recordSeparator)
-	packets := make([]eioPacket, 0, len(parts))
+	packets := make([]Packet, 0, len(parts))
 	for _, p := range parts {
 		pk, err := parseEIOPacket(p)
 		if err != nil {
@@ -165,7 +165,7 @@ func encodeSIOEvent(name string, payload any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string([]byte{eioMessage, sioEvent}) + string(b), nil
+	return string([]byte{PacketMessage, sioEvent}) + string(b), nil
 }
 
 // decodeEvent splits the data of an EVENT packet into its name and first argument.

@@ -10,23 +10,21 @@ import (
 func TestParseEIOPacket(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
-		want eioPacket
+		want Packet
 	}{
-		{`0{"sid":"abc","pingInterval":25000}`, eioPacket{'0', `{"sid":"abc","pingInterval":25000}`}},
-		{"2", eioPacket{'2', ""}},
-		{"3probe", eioPacket{'3', "probe"}},
-		{`42["message_token",{"text":"hi"}]`, eioPacket{'4', `2["message_token",{"text":"hi"}]`}},
-		{"6", eioPacket{'6', ""}},
-		{"bAQID", eioPacket{'b', "AQID"}},
+		{`0{"sid":"abc","pingInterval":25000}`, Packet{'0', `{"sid":"abc","pingInterval":25000}`}},
+		{"2", Packet{'2', ""}},
+		{"3probe", Packet{'3', "probe"}},
+		{`42["message_token",{"text":"hi"}]`, Packet{'4', `2["message_token",{"text":"hi"}]`}},
+		{"6", Packet{'6', ""}},
+		{"bAQID", Packet{'b', "AQID"}},
 	} {
 		got, err := parseEIOPacket(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("parseEIOPacket(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
-		if tc.want.Type != 'b' {
-			if enc := encodeEIOPacket(got.Type, got.Data); enc != tc.in {
-				t.Errorf("encodeEIOPacket round trip %q -> %q", tc.in, enc)
-			}
+		if enc := got.String(); enc != tc.in {
+			t.Errorf("Packet.String round trip %q -> %q", tc.in, enc)
 		}
 	}
 	for _, bad := range []string{"", "9", "x"} {
@@ -43,7 +41,7 @@ func TestPollingPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []eioPacket{
+	want := []Packet{
 		{'2', ""},
 		{'4', `0{"sid":"s1"}`},
 		{'4', `2["message_token",{"text":"a\u001eb"}]`},
@@ -122,7 +120,7 @@ func TestEncodeAndDecodeEvent(t *testing.T) {
 		t.Fatalf("encode = %s, want %s", s, want)
 	}
 	ep, err := parseEIOPacket(s)
-	if err != nil || ep.Type != eioMessage {
+	if err != nil || ep.Type != PacketMessage {
 		t.Fatal(ep, err)
 	}
 	sp, err := parseSIOPacket(ep.Data)

@@ -3,14 +3,17 @@ package sioclient
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -19,7 +22,7 @@ import (
 // transport moves Engine.IO packets.
 type transport interface {
 	// read returns the next packets from the server (blocking).
-	read() ([]eioPacket, error)
+	read() ([]Packet, error)
 	// write sends packets to the server; it is safe for concurrent use.
 	write(packets ...string) error
 	// setReadTimeout bounds each later read.
@@ -51,7 +54,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, cookie string) (*wsTransport
 	if d.Origin != "" {
 		h.Set("Origin", d.Origin)
 	}
-	conn, resp, err := d.WS.DialContext(ctx, u.String(), h)
+	conn, resp, err := d.webSocketDialer().DialContext(ctx, u.String(), h)
 	if err != nil {
 		if resp != nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -65,7 +68,41 @@ func (d *Dialer) dialWebSocket(ctx context.Context, cookie string) (*wsTransport
 	return t, nil
 }
 
-func (t *wsTransport) read() ([]eioPacket, error) {
+// webSocketDialer is d.WS, or the default, with d.ReceiveBuffer applied to
+// a copy (the caller's dialer stays as it is).
+func (d *Dialer) webSocketDialer() *websocket.Dialer {
+	ws := d.WS
+	if ws == nil {
+		ws = websocket.DefaultDialer
+	}
+	if d.ReceiveBuffer <= 0 {
+		return ws
+	}
+	small := *ws
+	netDialer := &net.Dialer{Control: receiveBuffer(d.ReceiveBuffer)}
+	small.NetDial, small.NetDialContext = nil, netDialer.DialContext
+	return &small
+}
+
+// receiveBuffer sets a socket's SO_RCVBUF before it connects, while it can
+// still shape the TCP window the connection starts with.
+func receiveBuffer(size int) func(network, address string, c syscall.RawConn) error {
+	return func(_, _ string, c syscall.RawConn) error {
+		var sockErr error
+		err := c.Control(func(fd uintptr) {
+			sockErr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, size)
+		})
+		if err == nil {
+			err = sockErr
+		}
+		if err != nil {
+			return fmt.Errorf("SO_RCVBUF %d: %w", size, err)
+		}
+		return nil
+	}
+}
+
+func (t *wsTransport) read() ([]Packet, error) {
 	for {
 		if d := time.Duration(t.timeout.Load()); d > 0 {
 			_ = t.conn.SetReadDeadline(time.Now().Add(d))
@@ -81,7 +118,7 @@ func (t *wsTransport) read() ([]eioPacket, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []eioPacket{p}, nil
+		return []Packet{p}, nil
 	}
 }
 
@@ -114,10 +151,20 @@ type pollingTransport struct {
 }
 
 func (d *Dialer) dialPolling(cookie string) (*pollingTransport, error) {
+	if d.ReceiveBuffer > 0 {
+		return nil, errors.New("ReceiveBuffer needs the websocket transport")
+	}
 	tctx, cancel := context.WithCancel(context.Background())
 	t := &pollingTransport{d: d, cookie: cookie, ctx: tctx, cancel: cancel}
 	t.timeout.Store(int64(30 * time.Second))
 	return t, nil
+}
+
+func (t *pollingTransport) client() *http.Client {
+	if t.d.HTTP == nil {
+		return http.DefaultClient
+	}
+	return t.d.HTTP
 }
 
 func (t *pollingTransport) url() string {
@@ -140,7 +187,7 @@ func (t *pollingTransport) header(req *http.Request) {
 	}
 }
 
-func (t *pollingTransport) read() ([]eioPacket, error) {
+func (t *pollingTransport) read() ([]Packet, error) {
 	ctx, cancel := context.WithTimeout(t.ctx, time.Duration(t.timeout.Load()))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url(), nil)
@@ -148,7 +195,7 @@ func (t *pollingTransport) read() ([]eioPacket, error) {
 		return nil, err
 	}
 	t.header(req)
-	resp, err := t.d.HTTP.Do(req)
+	resp, err := t.client().Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +222,7 @@ func (t *pollingTransport) write(packets ...string) error {
 	}
 	t.header(req)
 	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	resp, err := t.d.HTTP.Do(req)
+	resp, err := t.client().Do(req)
 	if err != nil {
 		return err
 	}
