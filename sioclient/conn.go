@@ -66,9 +66,9 @@ func (c *Conn) readLoop() {
 		close(c.done)
 		c.t.close()
 	}()
+	var ps []Packet
 	for {
-		var ps []Packet
-		ps, err = c.t.read()
+		ps, err = c.t.read(ps[:0])
 		if err != nil {
 			return
 		}

@@ -37,7 +37,7 @@ func TestConnHandle(t *testing.T) {
 
 type recordingTransport struct{ written []string }
 
-func (r *recordingTransport) read() ([]Packet, error) { select {} }
+func (r *recordingTransport) read([]Packet) ([]Packet, error) { select {} }
 func (r *recordingTransport) write(p ...string) error {
 	r.written = append(r.written, p...)
 	return nil

@@ -66,15 +66,16 @@ func (e *ConnectError) Error() string { return "connect_error: " + e.Message }
 type packetQueue struct {
 	t       transport
 	pending []Packet
+	buf     []Packet // pending's storage, reused once it is empty
 }
 
 func (q *packetQueue) next() (Packet, error) {
 	for len(q.pending) == 0 {
-		ps, err := q.t.read()
+		ps, err := q.t.read(q.buf[:0])
 		if err != nil {
 			return Packet{}, err
 		}
-		q.pending = ps
+		q.buf, q.pending = ps, ps
 	}
 	p := q.pending[0]
 	q.pending = q.pending[1:]

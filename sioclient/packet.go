@@ -64,21 +64,20 @@ func parseEIOPacket(s string) (Packet, error) {
 	return Packet{}, fmt.Errorf("unknown engine.io packet type %q", t)
 }
 
-// splitPollingPayload splits the body of a polling response into packets.
-func splitPollingPayload(body string) ([]Packet, error) {
+// splitPollingPayload appends the packets in the body of a polling
+// response to into.
+func splitPollingPayload(into []Packet, body string) ([]Packet, error) {
 	if body == "" {
-		return nil, nil
+		return into, nil
 	}
-	parts := strings.Split(body, recordSeparator)
-	packets := make([]Packet, 0, len(parts))
-	for _, p := range parts {
+	for p := range strings.SplitSeq(body, recordSeparator) {
 		pk, err := parseEIOPacket(p)
 		if err != nil {
-			return packets, err
+			return into, err
 		}
-		packets = append(packets, pk)
+		into = append(into, pk)
 	}
-	return packets, nil
+	return into, nil
 }
 
 // joinPollingPayload is the body of a polling request carrying packets.

@@ -37,7 +37,7 @@ func TestParseEIOPacket(t *testing.T) {
 func TestPollingPayload(t *testing.T) {
 	body := "2\x1e" + `40{"sid":"s1"}` + "\x1e" + `42["message_token",{"text":"a\u001eb"}]` + "\x1e6"
 	// \u001e inside JSON is an escape (6 characters), not a separator.
-	got, err := splitPollingPayload(body)
+	got, err := splitPollingPayload(nil, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,14 +50,14 @@ func TestPollingPayload(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("split = %q, want %q", got, want)
 	}
-	if got, _ := splitPollingPayload(""); len(got) != 0 {
+	if got, _ := splitPollingPayload(nil, ""); len(got) != 0 {
 		t.Errorf("empty payload gave %v", got)
 	}
-	one, err := splitPollingPayload(`0{"sid":"x"}`)
+	one, err := splitPollingPayload(nil, `0{"sid":"x"}`)
 	if err != nil || len(one) != 1 || one[0].Type != '0' {
 		t.Errorf("single packet: %v %v", one, err)
 	}
-	if _, err := splitPollingPayload("2\x1e\x1e3"); err == nil {
+	if _, err := splitPollingPayload(nil, "2\x1e\x1e3"); err == nil {
 		t.Error("an empty packet between separators was accepted")
 	}
 	if j := joinPollingPayload("3", `42["send_message",{}]`); j != "3\x1e42[\"send_message\",{}]" {

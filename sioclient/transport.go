@@ -21,8 +21,9 @@ import (
 
 // transport moves Engine.IO packets.
 type transport interface {
-	// read returns the next packets from the server (blocking).
-	read() ([]Packet, error)
+	// read appends the next packets from the server to into (blocking):
+	// a reader that passes its last slice back allocates none per packet.
+	read(into []Packet) ([]Packet, error)
 	// write sends packets to the server; it is safe for concurrent use.
 	write(packets ...string) error
 	// setReadTimeout bounds each later read.
@@ -102,7 +103,7 @@ func receiveBuffer(size int) func(network, address string, c syscall.RawConn) er
 	}
 }
 
-func (t *wsTransport) read() ([]Packet, error) {
+func (t *wsTransport) read(into []Packet) ([]Packet, error) {
 	for {
 		if d := time.Duration(t.timeout.Load()); d > 0 {
 			_ = t.conn.SetReadDeadline(time.Now().Add(d))
@@ -118,7 +119,7 @@ func (t *wsTransport) read() ([]Packet, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []Packet{p}, nil
+		return append(into, p), nil
 	}
 }
 
@@ -187,7 +188,7 @@ func (t *pollingTransport) header(req *http.Request) {
 	}
 }
 
-func (t *pollingTransport) read() ([]Packet, error) {
+func (t *pollingTransport) read(into []Packet) ([]Packet, error) {
 	ctx, cancel := context.WithTimeout(t.ctx, time.Duration(t.timeout.Load()))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url(), nil)
@@ -207,7 +208,7 @@ func (t *pollingTransport) read() ([]Packet, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("polling GET: HTTP %d %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
-	return splitPollingPayload(string(body))
+	return splitPollingPayload(into, string(body))
 }
 
 func (t *pollingTransport) write(packets ...string) error {
