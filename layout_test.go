@@ -34,6 +34,7 @@ var layout = map[string][]string{
 	"speech/speechtest": nil,
 	"fakeai":            {"proto"},
 	"sioclient":         nil,
+	"sioclient/fakesio": {"fakeai"},
 	"e2e":               {"server", "server/servertest", "fakeai"},
 	"bench":             {"sioclient", "fakeai"},
 }

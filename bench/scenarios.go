@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/sioclient"
 )
 
 // dialTimeout bounds one socket's connect (handshake and namespace connect).
@@ -50,8 +51,8 @@ func (r *Run) usersFor(sockets int) int {
 
 // dialAll connects one socket per cookie; failed dials are nil entries,
 // counted as failures.
-func (r *Run) dialAll(ctx context.Context, d *Dialer, cookies []string, lat *Samples) []*Conn {
-	conns := make([]*Conn, len(cookies))
+func (r *Run) dialAll(ctx context.Context, d *sioclient.Dialer, cookies []string, lat *Samples) []*sioclient.Conn {
+	conns := make([]*sioclient.Conn, len(cookies))
 	var done atomic.Int64
 	stop := r.progress("connected", &done, int64(len(cookies)))
 	defer stop()
@@ -62,7 +63,7 @@ func (r *Run) dialAll(ctx context.Context, d *Dialer, cookies []string, lat *Sam
 		t := time.Now()
 		c, err := d.Dial(dctx, cookies[i])
 		if err != nil {
-			var ce *ConnectError
+			var ce *sioclient.ConnectError
 			switch {
 			case errors.As(err, &ce):
 				r.fails.Add("connect_error", ce.Message)
@@ -106,7 +107,7 @@ func (r *Run) progress(what string, done *atomic.Int64, total int64) func() {
 	return func() { close(stop); wg.Wait() }
 }
 
-func countConns(conns []*Conn) int {
+func countConns(conns []*sioclient.Conn) int {
 	n := 0
 	for _, c := range conns {
 		if c != nil {
@@ -117,7 +118,7 @@ func countConns(conns []*Conn) int {
 }
 
 // closeAll closes the connections in parallel.
-func (r *Run) closeAll(conns []*Conn) {
+func (r *Run) closeAll(conns []*sioclient.Conn) {
 	parallel(context.Background(), len(conns), 256, func(i int) {
 		if conns[i] != nil {
 			conns[i].Close()
@@ -184,7 +185,7 @@ func (r *Run) connect(ctx context.Context) error {
 	}
 
 	rssBefore := r.rss()
-	d := newDialer(cfg.base, cfg.Origin, cfg.Transport, 8, cfg.N)
+	d := sioclient.NewDialer(cfg.base, cfg.Origin, cfg.Transport, 8, cfg.N)
 	var lat Samples
 	t0 := time.Now()
 	conns := r.dialAll(ctx, d, cookies, &lat)
@@ -255,7 +256,7 @@ hold:
 	return nil
 }
 
-func aliveCount(conns []*Conn) int {
+func aliveCount(conns []*sioclient.Conn) int {
 	n := 0
 	for _, c := range conns {
 		if c != nil && c.Alive() {
@@ -293,7 +294,7 @@ type replyRec struct {
 // exchange sends one message on c and waits for its reply, verifying it.
 // ok is true for a correct reply; broken is true when the socket can no
 // longer be used (dropped, timed out: later events would be misattributed).
-func (r *Run) exchange(ctx context.Context, c *Conn, chatID int64, message string) (rec replyRec, ok, broken bool) {
+func (r *Run) exchange(ctx context.Context, c *sioclient.Conn, chatID int64, message string) (rec replyRec, ok, broken bool) {
 	cfg := r.cfg
 	// Nothing should be pending between two replies.
 	for drained := false; !drained; {
@@ -314,7 +315,7 @@ func (r *Run) exchange(ctx context.Context, c *Conn, chatID int64, message strin
 	var text strings.Builder
 	gone := c.Done()
 	for {
-		var ev Event
+		var ev sioclient.Event
 		select {
 		case ev = <-c.Events:
 		case <-gone:
@@ -334,7 +335,7 @@ func (r *Run) exchange(ctx context.Context, c *Conn, chatID int64, message strin
 		}
 		switch ev.Name {
 		case "message_token":
-			tok, ok := tokenText(ev.Data)
+			tok, ok := sioclient.TokenText(ev.Data)
 			if !ok {
 				r.fails.Add("bad_token", string(ev.Data))
 				return rec, false, true
@@ -431,7 +432,7 @@ func (r *Run) stream(ctx context.Context) error {
 	for i := range cookies {
 		cookies[i] = owner(i).Cookie
 	}
-	d := newDialer(cfg.base, cfg.Origin, cfg.Transport, r.eventBuf(), cfg.N)
+	d := sioclient.NewDialer(cfg.base, cfg.Origin, cfg.Transport, r.eventBuf(), cfg.N)
 	var connLat Samples
 	conns := r.dialAll(ctx, d, cookies, &connLat)
 	defer r.closeAll(conns)
@@ -611,7 +612,7 @@ func (r *Run) restScenario(ctx context.Context) error {
 		for i := range cookies {
 			cookies[i] = users[i].Cookie
 		}
-		d := newDialer(cfg.base, cfg.Origin, cfg.Transport, r.eventBuf(), cfg.Workers)
+		d := sioclient.NewDialer(cfg.base, cfg.Origin, cfg.Transport, r.eventBuf(), cfg.Workers)
 		var lat Samples
 		conns := r.dialAll(ctx, d, cookies, &lat)
 		parallel(ctx, cfg.Workers, cfg.Workers, func(i int) {

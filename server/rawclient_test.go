@@ -1,8 +1,8 @@
 package server
 
 import (
-	"net"
-	"net/http"
+	"context"
+	"net/url"
 	"runtime"
 	"strings"
 	"syscall"
@@ -12,80 +12,51 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/sioclient"
 )
 
-// rawSocket speaks Engine.IO 4 / Socket.IO 5 over WebSocket by hand, for
-// what the Node client cannot do: stop reading, or stay out of the way of a
-// benchmark.
-type rawSocket struct {
-	t    testing.TB
-	conn *websocket.Conn
-}
-
-// dialRaw connects and joins the default namespace with the session
-// cookie. A positive receiveBuffer shrinks the socket's kernel buffer.
-func dialRaw(t testing.TB, srv *testServer, cookie string, receiveBuffer int) *rawSocket {
+// rawDialer is sioclient's dialer for the test server, for what the Node
+// client cannot do: stop reading, or stay out of the way of a benchmark.
+func rawDialer(t testing.TB, srv *testServer) *sioclient.Dialer {
 	t.Helper()
-	dialer := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	if receiveBuffer > 0 {
-		dialer.NetDial = func(network, addr string) (net.Conn, error) {
-			d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-				return c.Control(func(fd uintptr) {
-					syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, receiveBuffer)
-				})
-			}}
-			return d.Dial(network, addr)
-		}
-	}
-	return dialRawWith(t, srv, cookie, &dialer)
-}
-
-// dialRawWith connects with dialer and joins the default namespace.
-func dialRawWith(t testing.TB, srv *testServer, cookie string, dialer *websocket.Dialer) *rawSocket {
-	t.Helper()
-	header := http.Header{"Origin": {testOrigin}, "Cookie": {"session=" + cookie}}
-	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, _, err := dialer.Dial(wsURL, header)
+	base, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	r := &rawSocket{t: t, conn: conn}
-	if open := r.read(); !strings.HasPrefix(open, "0{") {
-		t.Fatalf("engine open: %q", open)
-	}
-	r.send("40")
-	if connected := r.read(); !strings.HasPrefix(connected, "40{") {
-		t.Fatalf("socket connect: %q", connected)
-	}
-	return r
+	return &sioclient.Dialer{BaseURL: base, Origin: testOrigin, WS: &websocket.Dialer{HandshakeTimeout: 5 * time.Second}}
 }
 
-func (r *rawSocket) send(packet string) {
-	if err := r.conn.WriteMessage(websocket.TextMessage, []byte(packet)); err != nil {
-		r.t.Fatal(err)
+// dialRaw connects over WebSocket and joins the default namespace with the
+// session cookie; the connection has no reader but the test.
+func dialRaw(t testing.TB, d *sioclient.Dialer, cookie string) *sioclient.RawConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	raw, err := d.DialRaw(ctx, cookie)
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(raw.Close)
+	raw.SetReadTimeout(10 * time.Second)
+	return raw
 }
 
-// read is the next packet, answering the server's pings on the way.
-func (r *rawSocket) read() string {
-	for {
-		r.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, msg, err := r.conn.ReadMessage()
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		if string(msg) == "2" {
-			r.send("3")
-			continue
-		}
-		return string(msg)
+// readPacket is the next packet, the server's pings answered on the way.
+func readPacket(t testing.TB, raw *sioclient.RawConn) sioclient.Packet {
+	t.Helper()
+	p, err := raw.Read()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return p
 }
 
 // sendMessage emits send_message.
-func (r *rawSocket) sendMessage(chatID int64, message string) {
-	r.send(`42["send_message",{"chat_id":` + decimalString(chatID) + `,"message":"` + message + `"}]`)
+func sendMessage(t testing.TB, raw *sioclient.RawConn, chatID int64, message string) {
+	t.Helper()
+	if err := raw.Emit("send_message", map[string]any{"chat_id": chatID, "message": message}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // BenchmarkTokenFanOut streams replies of 1,000 tokens from the fake model
@@ -95,19 +66,19 @@ func BenchmarkTokenFanOut(b *testing.B) {
 	const tokens = 1000
 	srv := startChatServer(b, fakeai.Options{Tokens: tokens}, func(c *Config) { c.SocketMaxQueuedPackets = 1 << 20 })
 	u := newChatUser(b, srv, "fanout@example.com")
-	raw := dialRaw(b, srv, u.cookie, 0)
+	raw := dialRaw(b, rawDialer(b, srv), u.cookie)
 	b.ReportAllocs()
 	cpuBefore := processCPU(b)
 	for b.Loop() {
-		raw.sendMessage(u.chatID, "go")
+		sendMessage(b, raw, u.chatID, "go")
 		got := 0
 		for {
-			msg := raw.read()
-			if strings.HasPrefix(msg, `42["message_token"`) {
+			msg := readPacket(b, raw)
+			if msg.Type == sioclient.PacketMessage && strings.HasPrefix(msg.Data, `2["message_token"`) {
 				got++
 				continue
 			}
-			if strings.HasPrefix(msg, `42["message_complete"`) {
+			if msg.Type == sioclient.PacketMessage && strings.HasPrefix(msg.Data, `2["message_complete"`) {
 				break
 			}
 			b.Fatalf("unexpected packet %q", msg)
@@ -139,10 +110,11 @@ func processCPU(t testing.TB) time.Duration {
 func BenchmarkIdleSocketMemory(b *testing.B) {
 	srv := startChatServer(b, fakeai.Options{Tokens: 1}, func(c *Config) { c.MaxSocketsPerUser = 1 << 20 })
 	u := newChatUser(b, srv, "idle@example.com")
-	dialer := &websocket.Dialer{HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferSize: 256}
+	dialer := rawDialer(b, srv)
+	dialer.WS.ReadBufferSize, dialer.WS.WriteBufferSize = 256, 256
 	before := settledMemory()
 	for b.Loop() {
-		dialRawWith(b, srv, u.cookie, dialer)
+		dialRaw(b, dialer, u.cookie)
 	}
 	b.StopTimer()
 	after := settledMemory()

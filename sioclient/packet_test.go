@@ -1,33 +1,30 @@
-package main
+package sioclient
 
 import (
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseEIOPacket(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
-		want eioPacket
+		want Packet
 	}{
-		{`0{"sid":"abc","pingInterval":25000}`, eioPacket{'0', `{"sid":"abc","pingInterval":25000}`}},
-		{"2", eioPacket{'2', ""}},
-		{"3probe", eioPacket{'3', "probe"}},
-		{`42["message_token",{"text":"hi"}]`, eioPacket{'4', `2["message_token",{"text":"hi"}]`}},
-		{"6", eioPacket{'6', ""}},
-		{"bAQID", eioPacket{'b', "AQID"}},
+		{`0{"sid":"abc","pingInterval":25000}`, Packet{'0', `{"sid":"abc","pingInterval":25000}`}},
+		{"2", Packet{'2', ""}},
+		{"3probe", Packet{'3', "probe"}},
+		{`42["message_token",{"text":"hi"}]`, Packet{'4', `2["message_token",{"text":"hi"}]`}},
+		{"6", Packet{'6', ""}},
+		{"bAQID", Packet{'b', "AQID"}},
 	} {
 		got, err := parseEIOPacket(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("parseEIOPacket(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
-		if tc.want.Type != 'b' {
-			if enc := encodeEIOPacket(got.Type, got.Data); enc != tc.in {
-				t.Errorf("encodeEIOPacket round trip %q -> %q", tc.in, enc)
-			}
+		if enc := got.String(); enc != tc.in {
+			t.Errorf("Packet.String round trip %q -> %q", tc.in, enc)
 		}
 	}
 	for _, bad := range []string{"", "9", "x"} {
@@ -40,11 +37,11 @@ func TestParseEIOPacket(t *testing.T) {
 func TestPollingPayload(t *testing.T) {
 	body := "2\x1e" + `40{"sid":"s1"}` + "\x1e" + `42["message_token",{"text":"a\u001eb"}]` + "\x1e6"
 	// \u001e inside JSON is an escape (6 characters), not a separator.
-	got, err := splitPollingPayload(body)
+	got, err := splitPollingPayload(nil, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []eioPacket{
+	want := []Packet{
 		{'2', ""},
 		{'4', `0{"sid":"s1"}`},
 		{'4', `2["message_token",{"text":"a\u001eb"}]`},
@@ -53,14 +50,14 @@ func TestPollingPayload(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("split = %q, want %q", got, want)
 	}
-	if got, _ := splitPollingPayload(""); len(got) != 0 {
+	if got, _ := splitPollingPayload(nil, ""); len(got) != 0 {
 		t.Errorf("empty payload gave %v", got)
 	}
-	one, err := splitPollingPayload(`0{"sid":"x"}`)
+	one, err := splitPollingPayload(nil, `0{"sid":"x"}`)
 	if err != nil || len(one) != 1 || one[0].Type != '0' {
 		t.Errorf("single packet: %v %v", one, err)
 	}
-	if _, err := splitPollingPayload("2\x1e\x1e3"); err == nil {
+	if _, err := splitPollingPayload(nil, "2\x1e\x1e3"); err == nil {
 		t.Error("an empty packet between separators was accepted")
 	}
 	if j := joinPollingPayload("3", `42["send_message",{}]`); j != "3\x1e42[\"send_message\",{}]" {
@@ -123,7 +120,7 @@ func TestEncodeAndDecodeEvent(t *testing.T) {
 		t.Fatalf("encode = %s, want %s", s, want)
 	}
 	ep, err := parseEIOPacket(s)
-	if err != nil || ep.Type != eioMessage {
+	if err != nil || ep.Type != PacketMessage {
 		t.Fatal(ep, err)
 	}
 	sp, err := parseSIOPacket(ep.Data)
@@ -152,46 +149,6 @@ func TestEncodeAndDecodeEvent(t *testing.T) {
 	}
 }
 
-// TestConnHandle checks the reader's packet handling with a recording transport.
-func TestConnHandle(t *testing.T) {
-	rt := &recordingTransport{}
-	c := &Conn{t: rt, Events: make(chan Event, 1), done: make(chan struct{})}
-	if err := c.handle(eioPacket{eioPing, ""}); err != nil || len(rt.written) != 1 || rt.written[0] != "3" {
-		t.Fatalf("ping: %v, wrote %q", err, rt.written)
-	}
-	if err := c.handle(eioPacket{eioMessage, `2["message_token",{"text":"a"}]`}); err != nil {
-		t.Fatal(err)
-	}
-	ev := <-c.Events
-	if ev.Name != "message_token" || string(ev.Data) != `{"text":"a"}` || ev.At.IsZero() {
-		t.Fatalf("event %+v", ev)
-	}
-	// A full event channel is an overflow, not a stall.
-	_ = c.handle(eioPacket{eioMessage, `2["a",1]`})
-	if err := c.handle(eioPacket{eioMessage, `2["b",2]`}); err != errOverflow {
-		t.Fatalf("overflow: %v", err)
-	}
-	if err := c.handle(eioPacket{eioMessage, `1`}); err == nil {
-		t.Error("socket.io disconnect not reported")
-	}
-	if err := c.handle(eioPacket{eioClose, ""}); err == nil {
-		t.Error("engine.io close not reported")
-	}
-	if err := c.handle(eioPacket{eioNoop, ""}); err != nil {
-		t.Error(err)
-	}
-}
-
-type recordingTransport struct{ written []string }
-
-func (r *recordingTransport) read() ([]eioPacket, error) { select {} }
-func (r *recordingTransport) write(p ...string) error {
-	r.written = append(r.written, p...)
-	return nil
-}
-func (r *recordingTransport) setReadTimeout(time.Duration) {}
-func (r *recordingTransport) close()                       {}
-
 // The fast paths must read exactly what encoding/json reads, and leave
 // every malformed input to it.
 func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
@@ -199,9 +156,9 @@ func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
 		"tab\t", "\x00", "<html> & \u2028", "bad \xff utf-8"}
 	for _, text := range texts {
 		payload, _ := json.Marshal(map[string]string{"text": text})
-		got, ok := tokenText(payload)
+		got, ok := TokenText(payload)
 		if !ok || got != strings.ToValidUTF8(text, "\uFFFD") {
-			t.Errorf("tokenText(%s) = %q, %v; want %q", payload, got, ok, text)
+			t.Errorf("TokenText(%s) = %q, %v; want %q", payload, got, ok, text)
 		}
 		event, _ := json.Marshal([]any{"message_token", json.RawMessage(payload)})
 		name, p, err := decodeEvent(event)
@@ -210,8 +167,8 @@ func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"text":1}`, `{"text":"a"`, `{"text":"a"}x`, `{"other":"a"}`, `{"text":"a"},{"text":"b"}`, `[]`, ``} {
-		if got, ok := tokenText([]byte(bad)); ok {
-			t.Errorf("tokenText(%s) accepted: %q", bad, got)
+		if got, ok := TokenText([]byte(bad)); ok {
+			t.Errorf("TokenText(%s) accepted: %q", bad, got)
 		}
 	}
 	for _, in := range []string{`["a\"b",1]`, `["é",{}]`, `["x"]`, `["x",1,2]`, `["x",]`, `["x" ,1]`} {
