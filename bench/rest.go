@@ -221,9 +221,3 @@ func signupUsers(ctx context.Context, r *REST, runID, prefix string, n, conc int
 	})
 	return users
 }
-
-// rateLimited reports whether err is a 429 (the service's rate limiter).
-func rateLimited(err error) bool {
-	var he *HTTPError
-	return errors.As(err, &he) && he.Status == http.StatusTooManyRequests
-}

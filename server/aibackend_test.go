@@ -1,10 +1,11 @@
-package server
+package server_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
 
 // TestAIBackendRestart: the AI backend goes away between two messages and
@@ -15,7 +16,7 @@ func TestAIBackendRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := startSQLiteServer(t, useAI(t, addr))
+	srv := servertest.StartSQLite(t, useAI(t, addr))
 	u := newChatUser(t, srv, "restart@example.com")
 	c := newSIOClient(t)
 	c.mustConnect(srv, u.cookie, "websocket")

@@ -1,95 +1,20 @@
-package server
+package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/amanda-platform/amanda-backend/store/storetest"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
 
 // testOrigin is where the browser client's pages come from.
 const testOrigin = "http://localhost:8000"
-
-// testServer is the whole service listening on a free loopback port.
-type testServer struct {
-	URL string
-	app *App
-	cfg Config
-	// shutdown stops the service as SIGTERM does and returns Serve's error.
-	shutdown func() error
-}
-
-// startServer runs the real service on databaseURL until the test ends.
-func startServer(t testing.TB, databaseURL string, configure ...func(*Config)) *testServer {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Host, cfg.Port = "127.0.0.1", 0
-	cfg.DatabaseURL = databaseURL
-	cfg.SessionFileDir = filepath.Join(t.TempDir(), "sessions")
-	cfg.BrandingFile = filepath.Join(t.TempDir(), "branding.yaml")
-	cfg.ShutdownTimeout.Duration = 5 * time.Second
-	// Tests sign many users up from one address; limits_test.go turns them on.
-	cfg.RateLimitEnabled = false
-	for _, f := range configure {
-		f(&cfg)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	app, err := New(ctx, cfg, logger, "test")
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, ln) }()
-	srv := &testServer{URL: "http://" + ln.Addr().String(), app: app, cfg: cfg}
-	srv.shutdown = sync.OnceValue(func() error {
-		cancel() // what SIGTERM does to main's context
-		err := <-done
-		if cerr := app.Close(); cerr != nil {
-			t.Errorf("close: %v", cerr)
-		}
-		return err
-	})
-	t.Cleanup(func() {
-		if err := srv.shutdown(); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return srv
-}
-
-// startSQLiteServer runs the service on a fresh SQLite file.
-func startSQLiteServer(t testing.TB, configure ...func(*Config)) *testServer {
-	_, url := storetest.SQLite(t)
-	return startServer(t, url, configure...)
-}
-
-// testLogWriter sends server logs to the test log, so they show on failure.
-type testLogWriter struct{ t testing.TB }
-
-func (w testLogWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
 
 // browser is an HTTP client that keeps cookies, as the web client does.
 type browser struct {
@@ -98,7 +23,7 @@ type browser struct {
 	client *http.Client
 }
 
-func newBrowser(t testing.TB, srv *testServer) *browser {
+func newBrowser(t testing.TB, srv *servertest.Server) *browser {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,10 @@
-package server
+package server_test
 
 import (
 	"fmt"
 	"testing"
 
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
@@ -32,7 +33,7 @@ func TestOldServiceDatabaseOpensInPlace(t *testing.T) {
 		insert(`INSERT INTO messages (chat_id, role, content, timestamp) VALUES ($1, 'user', 'We barely talk lately', '2025-02-01 10:00:01.000001')`, chat)
 		insert(`INSERT INTO messages (chat_id, role, content, timestamp) VALUES ($1, 'assistant', 'That sounds lonely.', '2025-02-01 10:00:03')`, chat)
 
-		srv := startServer(t, databaseURL)
+		srv := servertest.Start(t, databaseURL)
 		for _, email := range []string{"old-pbkdf2@example.com", "old-scrypt@example.com"} {
 			b := newBrowser(t, srv)
 			r := b.do("POST", "/api/auth/login", map[string]string{"email": email, "password": legacyPassword})

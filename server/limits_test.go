@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"fmt"
@@ -12,10 +12,12 @@ import (
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
 	"github.com/amanda-platform/amanda-backend/ratelimit"
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
 
 // withLimits turns the rate limits on with small numbers.
-func withLimits(c *Config) {
+func withLimits(c *server.Config) {
 	c.RateLimitEnabled = true
 	c.RateLimitLogin = ratelimit.Rate{Limit: 3, Period: time.Minute}
 	c.RateLimitSignup = ratelimit.Rate{Limit: 2, Period: time.Minute}
@@ -32,7 +34,7 @@ func expectTooMany(t *testing.T, r response) {
 }
 
 func TestSignupIsLimitedPerIP(t *testing.T) {
-	srv := startSQLiteServer(t, withLimits)
+	srv := servertest.StartSQLite(t, withLimits)
 	for i := range 2 {
 		newBrowser(t, srv).signup(fmt.Sprintf("s%d@example.com", i), "password123")
 	}
@@ -42,7 +44,7 @@ func TestSignupIsLimitedPerIP(t *testing.T) {
 func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {
 	t.Run("per email, from many addresses", func(t *testing.T) {
 		// Behind a trusted proxy each attempt comes from another client address.
-		srv := startSQLiteServer(t, withLimits, func(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+		srv := servertest.StartSQLite(t, withLimits, func(c *server.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
 		newBrowser(t, srv).signup("victim@example.com", "password123")
 		login := func(ip, email string) response {
 			b := newBrowser(t, srv)
@@ -57,7 +59,7 @@ func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {
 		expect(t, login("203.0.113.100", "someone@example.com"), 401, "Invalid email or password")
 	})
 	t.Run("per IP, across emails", func(t *testing.T) {
-		srv := startSQLiteServer(t, withLimits)
+		srv := servertest.StartSQLite(t, withLimits)
 		b := newBrowser(t, srv)
 		for i := range 3 {
 			expect(t, b.do("POST", "/api/auth/login", map[string]string{"email": fmt.Sprintf("u%d@example.com", i), "password": "password123"}), 401, "")
@@ -65,7 +67,7 @@ func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {
 		expectTooMany(t, b.do("POST", "/api/auth/login", map[string]string{"email": "u9@example.com", "password": "password123"}))
 	})
 	t.Run("X-Forwarded-For from an untrusted peer is ignored", func(t *testing.T) {
-		srv := startSQLiteServer(t, withLimits)
+		srv := servertest.StartSQLite(t, withLimits)
 		b := newBrowser(t, srv)
 		for i := range 3 {
 			b.doWithHeader("POST", "/api/auth/login", map[string]string{"email": "x@example.com", "password": "password123"},
@@ -75,7 +77,7 @@ func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {
 			http.Header{"X-Forwarded-For": {"198.51.100.200"}}))
 	})
 	t.Run("off with RATELIMIT_ENABLED=false", func(t *testing.T) {
-		srv := startSQLiteServer(t, withLimits, func(c *Config) { c.RateLimitEnabled = false })
+		srv := servertest.StartSQLite(t, withLimits, func(c *server.Config) { c.RateLimitEnabled = false })
 		b := newBrowser(t, srv)
 		for range 6 {
 			expect(t, b.do("POST", "/api/auth/login", map[string]string{"email": "z@example.com", "password": "password123"}), 401, "")

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -12,12 +12,14 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/sioclient"
 )
 
 // rawDialer is sioclient's dialer for the test server, for what the Node
 // client cannot do: stop reading, or stay out of the way of a benchmark.
-func rawDialer(t testing.TB, srv *testServer) *sioclient.Dialer {
+func rawDialer(t testing.TB, srv *servertest.Server) *sioclient.Dialer {
 	t.Helper()
 	base, err := url.Parse(srv.URL)
 	if err != nil {
@@ -64,7 +66,7 @@ func sendMessage(t testing.TB, raw *sioclient.RawConn, chatID int64, message str
 // client; ns/token is the whole path's cost per token.
 func BenchmarkTokenFanOut(b *testing.B) {
 	const tokens = 1000
-	srv := startChatServer(b, fakeai.Options{Tokens: tokens}, func(c *Config) { c.SocketMaxQueuedPackets = 1 << 20 })
+	srv := startChatServer(b, fakeai.Options{Tokens: tokens}, func(c *server.Config) { c.SocketMaxQueuedPackets = 1 << 20 })
 	u := newChatUser(b, srv, "fanout@example.com")
 	raw := dialRaw(b, rawDialer(b, srv), u.cookie)
 	b.ReportAllocs()
@@ -108,7 +110,7 @@ func processCPU(t testing.TB) time.Duration {
 // held socket costs the process once garbage is collected. The heap figure
 // includes the test's own client connection, kept small (256-byte buffers).
 func BenchmarkIdleSocketMemory(b *testing.B) {
-	srv := startChatServer(b, fakeai.Options{Tokens: 1}, func(c *Config) { c.MaxSocketsPerUser = 1 << 20 })
+	srv := startChatServer(b, fakeai.Options{Tokens: 1}, func(c *server.Config) { c.MaxSocketsPerUser = 1 << 20 })
 	u := newChatUser(b, srv, "idle@example.com")
 	dialer := rawDialer(b, srv)
 	dialer.WS.ReadBufferSize, dialer.WS.WriteBufferSize = 256, 256

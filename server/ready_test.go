@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"net/url"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
@@ -15,7 +16,7 @@ import (
 // and requests recover with no restart.
 func TestReadyFollowsTheDatabase(t *testing.T) {
 	databaseURL := storetest.EmptyPostgres(t)
-	srv := startServer(t, databaseURL)
+	srv := servertest.Start(t, databaseURL)
 	b := newBrowser(t, srv)
 	b.signup("ready@example.com", "password123")
 	expect(t, b.do("GET", "/ready", nil), 200, "")
@@ -54,7 +55,7 @@ func TestReadyFollowsTheDatabase(t *testing.T) {
 // away gets a clear error, and the same socket works once it is back.
 func TestSocketsSurviveTheDatabaseGoingAway(t *testing.T) {
 	databaseURL := storetest.EmptyPostgres(t)
-	srv := startServer(t, databaseURL, useAI(t, startFakeAI(t, fakeai.Options{Tokens: fakeTokens})))
+	srv := servertest.Start(t, databaseURL, useAI(t, startFakeAI(t, fakeai.Options{Tokens: fakeTokens})))
 	u := newChatUser(t, srv, "dbgone@example.com")
 	c := newSIOClient(t)
 	c.mustConnect(srv, u.cookie, "websocket")

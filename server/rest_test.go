@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
@@ -23,7 +25,7 @@ func mustParseURL(t testing.TB, raw string) *url.URL {
 }
 
 func TestStatusEndpoints(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	b := newBrowser(t, srv)
 
 	r := b.do("GET", "/", nil)
@@ -44,7 +46,7 @@ func TestStatusEndpoints(t *testing.T) {
 }
 
 func TestSignupLoginLogout(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	b := newBrowser(t, srv)
 
 	r := b.do("POST", "/api/auth/signup", map[string]string{"email": "  Ada@Example.COM ", "password": "correct horse"})
@@ -91,7 +93,7 @@ func TestSignupLoginLogout(t *testing.T) {
 }
 
 func TestSignupRejectsBadInput(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	b := newBrowser(t, srv)
 	b.signup("taken@example.com", "password123")
 
@@ -132,7 +134,7 @@ func TestSignupRejectsBadInput(t *testing.T) {
 }
 
 func TestLoginRejectsBadCredentials(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	newBrowser(t, srv).signup("grace@example.com", "password123")
 
 	cases := []struct {
@@ -160,7 +162,7 @@ func TestLoginRejectsBadCredentials(t *testing.T) {
 }
 
 func TestProtectedRoutesNeedSession(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	b := newBrowser(t, srv)
 	for _, route := range []struct{ method, path string }{
 		{"GET", "/api/user/profile"}, {"GET", "/api/chat/list"}, {"POST", "/api/chat/create"}, {"GET", "/api/chat/1/messages"},
@@ -171,11 +173,11 @@ func TestProtectedRoutesNeedSession(t *testing.T) {
 
 func TestChats(t *testing.T) {
 	storetest.EachEmpty(t, func(t *testing.T, databaseURL string) {
-		testChats(t, startServer(t, databaseURL, func(c *Config) { c.SessionType = "sqlalchemy" }))
+		testChats(t, servertest.Start(t, databaseURL, func(c *server.Config) { c.SessionType = "sqlalchemy" }))
 	})
 }
 
-func testChats(t *testing.T, srv *testServer) {
+func testChats(t *testing.T, srv *servertest.Server) {
 	ctx := context.Background()
 	alice := newBrowser(t, srv)
 	alice.signup("alice@example.com", "password123")
@@ -192,10 +194,10 @@ func testChats(t *testing.T, srv *testServer) {
 	bobChat := bob.createChat()
 
 	// Activity in the first chat moves it to the top.
-	if _, err := srv.app.store.AddUserMessage(ctx, first, "hello there", "hello there"); err != nil {
+	if _, err := srv.App.Store().AddUserMessage(ctx, first, "hello there", "hello there"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.app.store.AddAssistantMessage(ctx, first, "hi, how can I help?"); err != nil {
+	if _, err := srv.App.Store().AddAssistantMessage(ctx, first, "hi, how can I help?"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -246,7 +248,7 @@ func testChats(t *testing.T, srv *testServer) {
 }
 
 func TestCORS(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	preflight := func(origin string) *http.Response {
 		req, _ := http.NewRequest("OPTIONS", srv.URL+"/api/auth/login", nil)
 		req.Header.Set("Origin", origin)
@@ -277,7 +279,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestUnknownRoutesAnswerJSON(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	b := newBrowser(t, srv)
 	expect(t, b.do("GET", "/api/nope", nil), 404, "Not found")
 	expect(t, b.do("DELETE", "/api/auth/login", nil), 405, "Method not allowed")
@@ -285,7 +287,7 @@ func TestUnknownRoutesAnswerJSON(t *testing.T) {
 }
 
 func TestBranding(t *testing.T) {
-	srv := startSQLiteServer(t)
+	srv := servertest.StartSQLite(t)
 	b := newBrowser(t, srv)
 
 	r := b.do("GET", "/api/branding", nil)
@@ -307,7 +309,7 @@ ui:
 features:
   admin_dashboard_enabled: false
 `
-	if err := os.WriteFile(srv.cfg.BrandingFile, []byte(yaml), 0o600); err != nil {
+	if err := os.WriteFile(srv.Config.BrandingFile, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r = b.do("POST", "/api/branding/reload", nil)
@@ -323,7 +325,7 @@ features:
 	}
 
 	// A broken file is reported and the last good branding keeps serving.
-	if err := os.WriteFile(srv.cfg.BrandingFile, []byte("assistant: [unclosed"), 0o600); err != nil {
+	if err := os.WriteFile(srv.Config.BrandingFile, []byte("assistant: [unclosed"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r = b.do("POST", "/api/branding/reload", nil)

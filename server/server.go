@@ -152,6 +152,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 // Handler is the whole service as an http.Handler.
 func (a *App) Handler() http.Handler { return a.handler }
 
+// Store is the service's database, for tests and operators' tools.
+func (a *App) Store() store.Store { return a.store }
+
+// Sessions is the service's session manager, for tests and operators' tools.
+func (a *App) Sessions() *session.Manager { return a.sessions }
+
 // Close releases everything New opened, last opened first.
 func (a *App) Close() error {
 	if a.cancel != nil {

@@ -1,19 +1,21 @@
-package server
+package server_test
 
 import (
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
 // sessionTypes runs fn once per SESSION_TYPE, each on its own server.
-func sessionTypes(t *testing.T, fn func(t *testing.T, srv *testServer)) {
+func sessionTypes(t *testing.T, fn func(t *testing.T, srv *servertest.Server)) {
 	for _, kind := range []string{"filesystem", "sqlalchemy", "redis"} {
 		t.Run(kind, func(t *testing.T) {
 			_, url := storetest.SQLite(t)
-			fn(t, startServer(t, url, func(c *Config) {
+			fn(t, servertest.Start(t, url, func(c *server.Config) {
 				c.SessionType = kind
 				c.SessionRedis = "redis://127.0.0.1:6379/15"
 			}))
@@ -22,7 +24,7 @@ func sessionTypes(t *testing.T, fn func(t *testing.T, srv *testServer)) {
 }
 
 // withCookie asks path carrying exactly the given session cookie value.
-func withCookie(t *testing.T, srv *testServer, path, value string) int {
+func withCookie(t *testing.T, srv *servertest.Server, path, value string) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", srv.URL+path, nil)
 	req.AddCookie(&http.Cookie{Name: "session", Value: value})
@@ -35,7 +37,7 @@ func withCookie(t *testing.T, srv *testServer, path, value string) int {
 }
 
 func TestSessionCookieAttributes(t *testing.T) {
-	sessionTypes(t, func(t *testing.T, srv *testServer) {
+	sessionTypes(t, func(t *testing.T, srv *servertest.Server) {
 		r := newBrowser(t, srv).do("POST", "/api/auth/signup", map[string]string{"email": "c@example.com", "password": "password123"})
 		setCookie := r.Header.Get("Set-Cookie")
 		for _, attr := range []string{"session=", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="} {
@@ -50,7 +52,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestLogoutEndsSessionServerSide(t *testing.T) {
-	sessionTypes(t, func(t *testing.T, srv *testServer) {
+	sessionTypes(t, func(t *testing.T, srv *servertest.Server) {
 		b := newBrowser(t, srv)
 		b.signup("replay@example.com", "password123")
 		stolen := b.sessionCookie()
@@ -65,7 +67,7 @@ func TestLogoutEndsSessionServerSide(t *testing.T) {
 }
 
 func TestTamperedCookieIsRejected(t *testing.T) {
-	sessionTypes(t, func(t *testing.T, srv *testServer) {
+	sessionTypes(t, func(t *testing.T, srv *servertest.Server) {
 		b := newBrowser(t, srv)
 		b.signup("tamper@example.com", "password123")
 		value := b.sessionCookie()
@@ -85,7 +87,7 @@ func TestTamperedCookieIsRejected(t *testing.T) {
 }
 
 func TestLoginStartsFreshSession(t *testing.T) {
-	sessionTypes(t, func(t *testing.T, srv *testServer) {
+	sessionTypes(t, func(t *testing.T, srv *servertest.Server) {
 		b := newBrowser(t, srv)
 		b.signup("fixation@example.com", "password123")
 		before := b.sessionCookie()
@@ -106,14 +108,14 @@ func TestLoginStartsFreshSession(t *testing.T) {
 
 func TestCookieModes(t *testing.T) {
 	t.Run("production is Secure", func(t *testing.T) {
-		srv := startSQLiteServer(t, func(c *Config) { c.FlaskEnv, c.SecretKey = "production", "a-real-secret-for-tests" })
+		srv := servertest.StartSQLite(t, func(c *server.Config) { c.FlaskEnv, c.SecretKey = "production", "a-real-secret-for-tests" })
 		r := newBrowser(t, srv).do("POST", "/api/auth/signup", map[string]string{"email": "p@example.com", "password": "password123"})
 		if !strings.Contains(r.Header.Get("Set-Cookie"), "Secure") {
 			t.Fatalf("production cookie not Secure: %q", r.Header.Get("Set-Cookie"))
 		}
 	})
 	t.Run("SESSION_PERMANENT=false is a browser-session cookie", func(t *testing.T) {
-		srv := startSQLiteServer(t, func(c *Config) { c.SessionPermanent = false })
+		srv := servertest.StartSQLite(t, func(c *server.Config) { c.SessionPermanent = false })
 		r := newBrowser(t, srv).do("POST", "/api/auth/signup", map[string]string{"email": "s@example.com", "password": "password123"})
 		if sc := r.Header.Get("Set-Cookie"); strings.Contains(sc, "Max-Age") || strings.Contains(sc, "Expires") {
 			t.Fatalf("browser-session cookie has a lifetime: %q", sc)

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/store"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
@@ -14,7 +16,7 @@ import (
 // TestShutdownLetsRepliesFinish stops the service while replies stream:
 // they finish and are stored, sockets are disconnected, Serve returns nil.
 func TestShutdownLetsRepliesFinish(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.ShutdownTimeout.Duration = 20 * time.Second })
+	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.ShutdownTimeout.Duration = 20 * time.Second })
 	users := make([]chatUser, 3)
 	clients := make([]*sioClient, 3)
 	for i := range users {
@@ -28,7 +30,7 @@ func TestShutdownLetsRepliesFinish(t *testing.T) {
 			t.Fatalf("got %s before shutdown", e.Event)
 		}
 	}
-	if err := srv.shutdown(); err != nil {
+	if err := srv.Shutdown(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	want := fakeai.Reply("slowly [slow:60]", fakeTokens)
@@ -45,7 +47,7 @@ func TestShutdownLetsRepliesFinish(t *testing.T) {
 // TestShutdownTimeoutStoresPartialReplies cuts off replies that outlast
 // SHUTDOWN_TIMEOUT: what arrived is stored, nothing is lost.
 func TestShutdownTimeoutStoresPartialReplies(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.ShutdownTimeout.Duration = 300 * time.Millisecond })
+	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.ShutdownTimeout.Duration = 300 * time.Millisecond })
 	u := newChatUser(t, srv, "cutoff@example.com")
 	c := newSIOClient(t)
 	c.mustConnect(srv, u.cookie, "websocket")
@@ -55,7 +57,7 @@ func TestShutdownTimeoutStoresPartialReplies(t *testing.T) {
 		t.Fatalf("got %s", e.Event)
 	}
 	start := time.Now()
-	if err := srv.shutdown(); err != nil {
+	if err := srv.Shutdown(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	if took := time.Since(start); took > 5*time.Second {
@@ -73,9 +75,9 @@ func TestShutdownTimeoutStoresPartialReplies(t *testing.T) {
 
 // storedChat reads a chat's messages straight from the store (the REST API
 // is gone after shutdown; the store stays open until the test ends).
-func storedChat(t *testing.T, srv *testServer, chatID int64) []store.Message {
+func storedChat(t *testing.T, srv *servertest.Server, chatID int64) []store.Message {
 	t.Helper()
-	s := storetest.Open(t, srv.cfg.DatabaseURL)
+	s := storetest.Open(t, srv.Config.DatabaseURL)
 	chat, err := s.ChatByID(context.Background(), chatID)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +89,7 @@ func storedChat(t *testing.T, srv *testServer, chatID int64) []store.Message {
 	return messages
 }
 
-func assertStoredReply(t *testing.T, srv *testServer, chatID int64, want string) {
+func assertStoredReply(t *testing.T, srv *servertest.Server, chatID int64, want string) {
 	t.Helper()
 	stored := storedChat(t, srv, chatID)
 	if len(stored) != 2 || stored[1].Role != "assistant" || stored[1].Content != want {

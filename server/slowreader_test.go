@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"net"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server"
 )
 
 // TestClientThatStopsReadingIsDropped speaks Engine.IO over WebSocket,
@@ -15,7 +16,7 @@ import (
 // socket rather than buffer the reply without bound, and still store it.
 func TestClientThatStopsReadingIsDropped(t *testing.T) {
 	const tokens = 100_000
-	srv := startChatServer(t, fakeai.Options{Tokens: tokens}, func(c *Config) { c.SocketMaxQueuedPackets = 64 })
+	srv := startChatServer(t, fakeai.Options{Tokens: tokens}, func(c *server.Config) { c.SocketMaxQueuedPackets = 64 })
 	u := newChatUser(t, srv, "stalled@example.com")
 
 	// A tiny receive window makes the kernel stop taking data soon.

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
 
 // socketDriver is the directory of the Node.js driver of socket.io-client
@@ -49,7 +51,7 @@ func newSIOClient(t *testing.T) *sioClient {
 	}
 	cmd := exec.Command("node", "driver.mjs")
 	cmd.Dir = socketDriver
-	cmd.Stderr = testLogWriter{t}
+	cmd.Stderr = servertest.LogWriter{T: t}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +91,7 @@ func (c *sioClient) send(cmd map[string]any) {
 }
 
 // connect opens a socket to srv with the given session cookie value.
-func (c *sioClient) connect(srv *testServer, cookie, origin string, transports ...string) {
+func (c *sioClient) connect(srv *servertest.Server, cookie, origin string, transports ...string) {
 	header := ""
 	if cookie != "" {
 		header = "session=" + cookie
@@ -98,7 +100,7 @@ func (c *sioClient) connect(srv *testServer, cookie, origin string, transports .
 }
 
 // mustConnect connects and fails unless the server accepts.
-func (c *sioClient) mustConnect(srv *testServer, cookie string, transports ...string) {
+func (c *sioClient) mustConnect(srv *servertest.Server, cookie string, transports ...string) {
 	c.t.Helper()
 	c.connect(srv, cookie, testOrigin, transports...)
 	if e := c.next(); e.Event != "connect" {
@@ -172,7 +174,7 @@ func startFakeAI(t testing.TB, opts fakeai.Options) string {
 }
 
 // useAI points the server at addr.
-func useAI(t testing.TB, addr string) func(*Config) {
+func useAI(t testing.TB, addr string) func(*server.Config) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatal(err)
@@ -181,5 +183,5 @@ func useAI(t testing.TB, addr string) func(*Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(c *Config) { c.AIHost, c.AIPort = host, n }
+	return func(c *server.Config) { c.AIHost, c.AIPort = host, n }
 }

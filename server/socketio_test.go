@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
 
 const fakeTokens = 8
@@ -24,7 +26,7 @@ type chatUser struct {
 	cookie string
 }
 
-func newChatUser(t testing.TB, srv *testServer, email string) chatUser {
+func newChatUser(t testing.TB, srv *servertest.Server, email string) chatUser {
 	b := newBrowser(t, srv)
 	b.signup(email, "password123")
 	return chatUser{browser: b, chatID: b.createChat(), cookie: b.sessionCookie()}
@@ -43,9 +45,9 @@ func (u chatUser) storedMessages(t testing.TB) []map[string]any {
 }
 
 // startChatServer runs the service with a fake model.
-func startChatServer(t testing.TB, opts fakeai.Options, configure ...func(*Config)) *testServer {
+func startChatServer(t testing.TB, opts fakeai.Options, configure ...func(*server.Config)) *servertest.Server {
 	addr := startFakeAI(t, opts)
-	return startSQLiteServer(t, append([]func(*Config){useAI(t, addr)}, configure...)...)
+	return servertest.StartSQLite(t, append([]func(*server.Config){useAI(t, addr)}, configure...)...)
 }
 
 // tokensOf joins the message_token texts among events.
@@ -182,7 +184,7 @@ func TestAIBackendDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop()
-	srv := startSQLiteServer(t, useAI(t, addr))
+	srv := servertest.StartSQLite(t, useAI(t, addr))
 	u := newChatUser(t, srv, "down@example.com")
 	c := newSIOClient(t)
 	c.mustConnect(srv, u.cookie, "websocket")
@@ -300,18 +302,18 @@ func TestLogoutEndsSockets(t *testing.T) {
 		}
 	})
 	t.Run("other instance: next event gets Authentication required", func(t *testing.T) {
-		srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.SessionType = "sqlalchemy" })
+		srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.SessionType = "sqlalchemy" })
 		u := newChatUser(t, srv, "elsewhere@example.com")
 		c := newSIOClient(t)
 		c.mustConnect(srv, u.cookie, "websocket")
 		// Another instance sharing the database ends the session.
 		req, _ := http.NewRequest("GET", srv.URL, nil)
 		req.AddCookie(&http.Cookie{Name: "session", Value: u.cookie})
-		id, ok := srv.app.sessions.SessionIDFromCookieHeader(req)
+		id, ok := srv.App.Sessions().SessionIDFromCookieHeader(req)
 		if !ok {
 			t.Fatal("cookie does not decode")
 		}
-		if err := srv.app.store.Sessions().DeleteSession(context.Background(), id); err != nil {
+		if err := srv.App.Store().Sessions().DeleteSession(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "still there?"})
@@ -326,7 +328,7 @@ func TestLogoutEndsSockets(t *testing.T) {
 }
 
 func TestSocketsPerUserAreCapped(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) { c.MaxSocketsPerUser = 2 })
+	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.MaxSocketsPerUser = 2 })
 	u := newChatUser(t, srv, "many@example.com")
 	first, second := newSIOClient(t), newSIOClient(t)
 	first.mustConnect(srv, u.cookie, "websocket")

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -8,16 +8,18 @@ import (
 	"testing"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/speech/speechtest"
 )
 
 const testSpeechKey = "sk-test-voice"
 
 // startVoiceServer runs the service with a fake model and a fake speech API.
-func startVoiceServer(t *testing.T, opts speechtest.Options) (*testServer, *speechtest.Server) {
+func startVoiceServer(t *testing.T, opts speechtest.Options) (*servertest.Server, *speechtest.Server) {
 	opts.APIKey = testSpeechKey
 	api := speechtest.New(t, opts)
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *Config) {
+	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) {
 		c.OpenAIAPIKey, c.OpenAIBaseURL = testSpeechKey, api.URL
 	})
 	return srv, api
@@ -175,7 +177,7 @@ func TestVoiceProviderFailures(t *testing.T) {
 
 // expectVoiceError sends a recording and expects the error after any
 // reply, with stored messages in the chat afterwards.
-func expectVoiceError(t *testing.T, srv *testServer, msg string, stored int) {
+func expectVoiceError(t *testing.T, srv *servertest.Server, msg string, stored int) {
 	t.Helper()
 	u := newChatUser(t, srv, "voice-fail@example.com")
 	c := newSIOClient(t)
