@@ -33,9 +33,10 @@ var layout = map[string][]string{
 	"speech":            nil,
 	"speech/speechtest": nil,
 	"fakeai":            {"proto"},
+	"fakeai/fakeaitest": {"fakeai"},
 	"sioclient":         nil,
 	"sioclient/fakesio": {"fakeai"},
-	"e2e":               {"server", "server/servertest", "fakeai"},
+	"e2e":               {"server", "server/servertest", "fakeai", "fakeai/fakeaitest"},
 	"bench":             {"sioclient", "fakeai"},
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"google.golang.org/grpc"
 
-	"github.com/amanda-platform/amanda-backend/fakeai"
 	aipb "github.com/amanda-platform/amanda-backend/proto"
 )
 
@@ -20,17 +19,6 @@ func newClient(t *testing.T, opts Options) *Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// startFake runs a fakeai server on a loopback port until the test ends.
-func startFake(t *testing.T, opts fakeai.Options) string {
-	t.Helper()
-	addr, stop, err := fakeai.Start("", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	return addr
 }
 
 // scripted sends fixed chunks and records the requests it gets.

@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/fakeai/fakeaitest"
 	aipb "github.com/amanda-platform/amanda-backend/proto"
 )
 
 func TestStreamReply(t *testing.T) {
-	c := newClient(t, withAddr(fastTimeouts, startFake(t, fakeai.Options{Tokens: 4})))
+	c := newClient(t, withAddr(fastTimeouts, fakeaitest.Start(t, fakeai.Options{Tokens: 4})))
 	var r recorder
 	text, err := c.StreamReply(t.Context(), 1, 2, "hello", r.onChunk)
 	if err != nil {
@@ -88,7 +89,7 @@ func TestStreamReplyEndsAtEOFWithoutDone(t *testing.T) {
 }
 
 func TestStreamReplyFailureMidway(t *testing.T) {
-	c := newClient(t, withAddr(fastTimeouts, startFake(t, fakeai.Options{Tokens: 5})))
+	c := newClient(t, withAddr(fastTimeouts, fakeaitest.Start(t, fakeai.Options{Tokens: 5})))
 	const message = "[fail-after:2]"
 	var r recorder
 	text, err := c.StreamReply(t.Context(), 1, 1, message, r.onChunk)
@@ -102,7 +103,7 @@ func TestStreamReplyFailureMidway(t *testing.T) {
 }
 
 func TestStreamReplyBackendError(t *testing.T) {
-	c := newClient(t, withAddr(fastTimeouts, startFake(t, fakeai.Options{})))
+	c := newClient(t, withAddr(fastTimeouts, fakeaitest.Start(t, fakeai.Options{})))
 	text, err := c.StreamReply(t.Context(), 1, 1, "[fail-after:0]", func(string) error { return nil })
 	if !errors.Is(err, ErrStream) || errors.Is(err, ErrUnavailable) || text != "" {
 		t.Errorf("StreamReply = %q, %v; want \"\", ErrStream", text, err)
@@ -122,7 +123,7 @@ func TestStreamReplyBackendDown(t *testing.T) {
 }
 
 func TestStreamReplyFirstTokenTimeout(t *testing.T) {
-	addr := startFake(t, fakeai.Options{Tokens: 2})
+	addr := fakeaitest.Start(t, fakeai.Options{Tokens: 2})
 	c := newClient(t, Options{Address: addr, ReplyTimeout: 5 * time.Second, FirstTokenTimeout: 50 * time.Millisecond})
 	start := time.Now()
 	text, err := c.StreamReply(t.Context(), 1, 1, "[slow:2000]", func(string) error { return nil })
@@ -136,7 +137,7 @@ func TestStreamReplyFirstTokenTimeout(t *testing.T) {
 
 func TestStreamReplyFirstTokenTimeoutStopsAfterFirstChunk(t *testing.T) {
 	// Chunks every 20ms for 200ms in all: past the first-token limit, within the reply limit.
-	addr := startFake(t, fakeai.Options{Tokens: 10, Delay: 20 * time.Millisecond})
+	addr := fakeaitest.Start(t, fakeai.Options{Tokens: 10, Delay: 20 * time.Millisecond})
 	c := newClient(t, Options{Address: addr, ReplyTimeout: 5 * time.Second, FirstTokenTimeout: 100 * time.Millisecond})
 	text, err := c.StreamReply(t.Context(), 1, 1, "hi", func(string) error { return nil })
 	if err != nil || text != fakeai.Reply("hi", 10) {
@@ -145,7 +146,7 @@ func TestStreamReplyFirstTokenTimeoutStopsAfterFirstChunk(t *testing.T) {
 }
 
 func TestStreamReplyTimeout(t *testing.T) {
-	addr := startFake(t, fakeai.Options{Tokens: 50})
+	addr := fakeaitest.Start(t, fakeai.Options{Tokens: 50})
 	c := newClient(t, Options{Address: addr, ReplyTimeout: 100 * time.Millisecond, FirstTokenTimeout: time.Second})
 	const message = "[slow:20]"
 	text, err := c.StreamReply(t.Context(), 1, 1, message, func(string) error { return nil })
@@ -158,7 +159,7 @@ func TestStreamReplyTimeout(t *testing.T) {
 }
 
 func TestStreamReplyCallerCancels(t *testing.T) {
-	c := newClient(t, withAddr(fastTimeouts, startFake(t, fakeai.Options{Tokens: 5, Delay: 50 * time.Millisecond})))
+	c := newClient(t, withAddr(fastTimeouts, fakeaitest.Start(t, fakeai.Options{Tokens: 5, Delay: 50 * time.Millisecond})))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var r recorder
@@ -194,7 +195,7 @@ func TestStreamReplyStopsOnCallbackError(t *testing.T) {
 }
 
 func TestStreamReplyConcurrentCallsStayApart(t *testing.T) {
-	c := newClient(t, withAddr(fastTimeouts, startFake(t, fakeai.Options{Tokens: 3, Delay: time.Millisecond})))
+	c := newClient(t, withAddr(fastTimeouts, fakeaitest.Start(t, fakeai.Options{Tokens: 3, Delay: time.Millisecond})))
 	var wg sync.WaitGroup
 	for user := range int64(8) {
 		wg.Go(func() {

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/fakeai/fakeaitest"
 	"github.com/amanda-platform/amanda-backend/server"
 	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
@@ -114,22 +115,9 @@ func startPageServer(t *testing.T) string {
 // for pageOrigin only.
 func startBackend(t *testing.T, pageOrigin string) string {
 	t.Helper()
-	aiAddr, stopAI, err := fakeai.Start("", fakeai.Options{Tokens: replyTokens, Delay: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stopAI)
-	aiHost, aiPort, err := net.SplitHostPort(aiAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := strconv.Atoi(aiPort)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := servertest.StartSQLite(t, func(c *server.Config) {
+	ai := fakeaitest.Start(t, fakeai.Options{Tokens: replyTokens, Delay: 5 * time.Millisecond})
+	srv := servertest.StartSQLite(t, servertest.UseAI(t, ai), func(c *server.Config) {
 		c.CORSOrigins = []string{pageOrigin}
-		c.AIHost, c.AIPort = aiHost, port
 		c.RateLimitEnabled = true
 	})
 	addr, err := net.ResolveTCPAddr("tcp", strings.TrimPrefix(srv.URL, "http://"))

@@ -16,16 +16,15 @@ func TestAIBackendRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := servertest.StartSQLite(t, useAI(t, addr))
+	srv := servertest.StartSQLite(t, servertest.UseAI(t, addr))
 	u := newChatUser(t, srv, "restart@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	c := u.socket(t)
 
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "one"})
+	c.sendMessage(u.chatID, "one")
 	c.until("message_complete")
 
 	stop()
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "two"})
+	c.sendMessage(u.chatID, "two")
 	if e := c.next(); e.Event != "error" || e.field(t, "message") != "AI service unavailable. Please try again later." {
 		t.Fatalf("with the backend down: %s %s", e.Event, e.Data)
 	}

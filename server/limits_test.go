@@ -86,15 +86,12 @@ func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {
 }
 
 func TestMessagesAreLimitedPerUser(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: 2}, withLimits)
-	u := newChatUser(t, srv, "chatty@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	u, c := chatSocket(t, "chatty@example.com", fakeai.Options{Tokens: 2}, withLimits)
 	for i := range 2 {
-		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": fmt.Sprint("message ", i)})
+		c.sendMessage(u.chatID, fmt.Sprint("message ", i))
 		c.until("message_complete")
 	}
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "one too many"})
+	c.sendMessage(u.chatID, "one too many")
 	if e := c.next(); e.Event != "error" || e.field(t, "message") != "Too many requests. Please try again later." {
 		t.Fatalf("got %s %s", e.Event, e.Data)
 	}
@@ -104,11 +101,9 @@ func TestMessagesAreLimitedPerUser(t *testing.T) {
 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: 3})
-	u := newChatUser(t, srv, "metrics@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "count me"})
+	u, c := chatSocket(t, "metrics@example.com", fakeai.Options{Tokens: 3})
+	srv := u.srv
+	c.sendMessage(u.chatID, "count me")
 	c.until("message_complete")
 
 	resp, err := http.Get(srv.URL + "/metrics")

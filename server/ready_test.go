@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/fakeai/fakeaitest"
 	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
@@ -55,17 +56,16 @@ func TestReadyFollowsTheDatabase(t *testing.T) {
 // away gets a clear error, and the same socket works once it is back.
 func TestSocketsSurviveTheDatabaseGoingAway(t *testing.T) {
 	databaseURL := storetest.EmptyPostgres(t)
-	srv := servertest.Start(t, databaseURL, useAI(t, startFakeAI(t, fakeai.Options{Tokens: fakeTokens})))
+	srv := servertest.Start(t, databaseURL, servertest.UseAI(t, fakeaitest.Start(t, fakeai.Options{Tokens: fakeTokens})))
 	u := newChatUser(t, srv, "dbgone@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	c := u.socket(t)
 
 	name, admin := databaseName(databaseURL)
 	storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS false`)
 	storetest.Exec(t, admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name)
 	t.Cleanup(func() { storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS true`) })
 
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "anyone?"})
+	c.sendMessage(u.chatID, "anyone?")
 	if e := c.next(); e.Event != "error" || e.field(t, "message") != "Service temporarily unavailable. Please try again later." {
 		t.Fatalf("with the database away: %s %s", e.Event, e.Data)
 	}

@@ -23,7 +23,7 @@ func TestShutdownLetsRepliesFinish(t *testing.T) {
 		users[i] = newChatUser(t, srv, "shutdown"+decimalString(int64(i))+"@example.com")
 		clients[i] = newSIOClient(t)
 		clients[i].mustConnect(srv, users[i].cookie, "websocket")
-		clients[i].emit("send_message", map[string]any{"chat_id": users[i].chatID, "message": "slowly [slow:60]"})
+		clients[i].sendMessage(users[i].chatID, "slowly [slow:60]")
 	}
 	for _, c := range clients {
 		if e := c.next(); e.Event != "message_token" {
@@ -47,12 +47,10 @@ func TestShutdownLetsRepliesFinish(t *testing.T) {
 // TestShutdownTimeoutStoresPartialReplies cuts off replies that outlast
 // SHUTDOWN_TIMEOUT: what arrived is stored, nothing is lost.
 func TestShutdownTimeoutStoresPartialReplies(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.ShutdownTimeout.Duration = 300 * time.Millisecond })
-	u := newChatUser(t, srv, "cutoff@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	u, c := chatSocket(t, "cutoff@example.com", fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.ShutdownTimeout.Duration = 300 * time.Millisecond })
+	srv := u.srv
 	msg := "very slowly [slow:200]"
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": msg})
+	c.sendMessage(u.chatID, msg)
 	if e := c.next(); e.Event != "message_token" {
 		t.Fatalf("got %s", e.Event)
 	}

@@ -3,16 +3,12 @@ package server_test
 import (
 	"bufio"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/amanda-platform/amanda-backend/fakeai"
-	"github.com/amanda-platform/amanda-backend/server"
 	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
 
@@ -112,6 +108,11 @@ func (c *sioClient) emit(event string, data any) {
 	c.send(map[string]any{"op": "emit", "event": event, "data": data})
 }
 
+// sendMessage emits send_message for the chat.
+func (c *sioClient) sendMessage(chatID int64, message string) {
+	c.emit("send_message", map[string]any{"chat_id": chatID, "message": message})
+}
+
 func (c *sioClient) disconnect() { c.send(map[string]any{"op": "disconnect"}) }
 
 // next is the next event, failing after a generous wait.
@@ -149,7 +150,7 @@ func (c *sioClient) sendUntilReplied(chatID int64, message string, wait time.Dur
 	c.t.Helper()
 	deadline := time.Now().Add(wait)
 	for {
-		c.emit("send_message", map[string]any{"chat_id": chatID, "message": message})
+		c.sendMessage(chatID, message)
 		e := c.next()
 		if e.Event == "message_token" {
 			c.until("message_complete")
@@ -160,28 +161,4 @@ func (c *sioClient) sendUntilReplied(chatID int64, message string, wait time.Dur
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// startFakeAI serves the fake model on a free port until the test ends.
-func startFakeAI(t testing.TB, opts fakeai.Options) string {
-	t.Helper()
-	addr, stop, err := fakeai.Start("", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	return addr
-}
-
-// useAI points the server at addr.
-func useAI(t testing.TB, addr string) func(*server.Config) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(c *server.Config) { c.AIHost, c.AIPort = host, n }
 }

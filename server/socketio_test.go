@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/fakeai/fakeaitest"
 	"github.com/amanda-platform/amanda-backend/server"
 	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
@@ -22,6 +23,7 @@ var transports = map[string][]string{"websocket": {"websocket"}, "polling": {"po
 // chatUser is a signed-up browser with a chat of its own.
 type chatUser struct {
 	*browser
+	srv    *servertest.Server
 	chatID int64
 	cookie string
 }
@@ -29,7 +31,15 @@ type chatUser struct {
 func newChatUser(t testing.TB, srv *servertest.Server, email string) chatUser {
 	b := newBrowser(t, srv)
 	b.signup(email, "password123")
-	return chatUser{browser: b, chatID: b.createChat(), cookie: b.sessionCookie()}
+	return chatUser{browser: b, srv: srv, chatID: b.createChat(), cookie: b.sessionCookie()}
+}
+
+// socket is a socket.io-client connected as the user over WebSocket.
+func (u chatUser) socket(t *testing.T) *sioClient {
+	t.Helper()
+	c := newSIOClient(t)
+	c.mustConnect(u.srv, u.cookie, "websocket")
+	return c
 }
 
 // storedMessages reads the chat's history over REST.
@@ -44,10 +54,18 @@ func (u chatUser) storedMessages(t testing.TB) []map[string]any {
 	return out
 }
 
+// chatSocket runs the service with a fake model and signs a user up with a
+// chat and a socket of its own.
+func chatSocket(t *testing.T, email string, opts fakeai.Options, configure ...func(*server.Config)) (chatUser, *sioClient) {
+	t.Helper()
+	u := newChatUser(t, startChatServer(t, opts, configure...), email)
+	return u, u.socket(t)
+}
+
 // startChatServer runs the service with a fake model.
 func startChatServer(t testing.TB, opts fakeai.Options, configure ...func(*server.Config)) *servertest.Server {
-	addr := startFakeAI(t, opts)
-	return servertest.StartSQLite(t, append([]func(*server.Config){useAI(t, addr)}, configure...)...)
+	addr := fakeaitest.Start(t, opts)
+	return servertest.StartSQLite(t, append([]func(*server.Config){servertest.UseAI(t, addr)}, configure...)...)
 }
 
 // tokensOf joins the message_token texts among events.
@@ -100,7 +118,7 @@ func TestSendMessageStreamsAndStores(t *testing.T) {
 			c.mustConnect(srv, u.cookie, tr...)
 
 			first := "  I keep arguing with my partner about chores and money lately  "
-			c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": first})
+			c.sendMessage(u.chatID, first)
 			events := c.until("message_complete")
 			want := fakeai.Chunks(strings.TrimSpace(first), fakeTokens)
 			if got := tokensOf(t, events); strings.Join(got, "|") != strings.Join(want, "|") {
@@ -143,8 +161,7 @@ func TestSendMessageRejectsBadInput(t *testing.T) {
 	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens})
 	u := newChatUser(t, srv, "bad@example.com")
 	other := newChatUser(t, srv, "other@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	c := u.socket(t)
 
 	cases := []struct {
 		name string
@@ -184,11 +201,10 @@ func TestAIBackendDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop()
-	srv := servertest.StartSQLite(t, useAI(t, addr))
+	srv := servertest.StartSQLite(t, servertest.UseAI(t, addr))
 	u := newChatUser(t, srv, "down@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "is anyone there?"})
+	c := u.socket(t)
+	c.sendMessage(u.chatID, "is anyone there?")
 	e := c.next()
 	if e.Event != "error" || e.field(t, "message") != "AI service unavailable. Please try again later." {
 		t.Fatalf("got %s %s", e.Event, e.Data)
@@ -200,12 +216,9 @@ func TestAIBackendDown(t *testing.T) {
 }
 
 func TestAIStreamFailsMidway(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens})
-	u := newChatUser(t, srv, "midway@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	u, c := chatSocket(t, "midway@example.com", fakeai.Options{Tokens: fakeTokens})
 	msg := "tell me something [fail-after:3]"
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": msg})
+	c.sendMessage(u.chatID, msg)
 	events := c.until("error")
 	if last := events[len(events)-1]; last.field(t, "message") != "AI service unavailable. Please try again later." {
 		t.Fatalf("error %s", last.Data)
@@ -221,12 +234,9 @@ func TestAIStreamFailsMidway(t *testing.T) {
 }
 
 func TestReplyIsStoredWhenClientLeaves(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens})
-	u := newChatUser(t, srv, "leaver@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	u, c := chatSocket(t, "leaver@example.com", fakeai.Options{Tokens: fakeTokens})
 	msg := "a long answer please [slow:40]"
-	c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": msg})
+	c.sendMessage(u.chatID, msg)
 	if e := c.next(); e.Event != "message_token" {
 		t.Fatalf("got %s", e.Event)
 	}
@@ -248,13 +258,10 @@ func TestReplyIsStoredWhenClientLeaves(t *testing.T) {
 }
 
 func TestMessagesInOneChatAreHandledInOrder(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens, Delay: 2 * time.Millisecond})
-	u := newChatUser(t, srv, "order@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	u, c := chatSocket(t, "order@example.com", fakeai.Options{Tokens: fakeTokens, Delay: 2 * time.Millisecond})
 	const n = 4
 	for i := range n {
-		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": fmt.Sprintf("message %d", i)})
+		c.sendMessage(u.chatID, fmt.Sprintf("message %d", i))
 	}
 	for i := range n {
 		events := c.until("message_complete")
@@ -280,8 +287,8 @@ func TestUsersNeverSeeEachOthersTokens(t *testing.T) {
 	ca, cb := newSIOClient(t), newSIOClient(t)
 	ca.mustConnect(srv, alice.cookie, "websocket")
 	cb.mustConnect(srv, bob.cookie, "polling")
-	ca.emit("send_message", map[string]any{"chat_id": alice.chatID, "message": "from alice"})
-	cb.emit("send_message", map[string]any{"chat_id": bob.chatID, "message": "from bob"})
+	ca.sendMessage(alice.chatID, "from alice")
+	cb.sendMessage(bob.chatID, "from bob")
 	for who, c := range map[string]*sioClient{"alice": ca, "bob": cb} {
 		got := strings.Join(tokensOf(t, c.until("message_complete")), "")
 		if got != fakeai.Reply("from "+who, fakeTokens) {
@@ -292,20 +299,15 @@ func TestUsersNeverSeeEachOthersTokens(t *testing.T) {
 
 func TestLogoutEndsSockets(t *testing.T) {
 	t.Run("same instance: sockets of the session are disconnected", func(t *testing.T) {
-		srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens})
-		u := newChatUser(t, srv, "logout@example.com")
-		c := newSIOClient(t)
-		c.mustConnect(srv, u.cookie, "websocket")
+		u, c := chatSocket(t, "logout@example.com", fakeai.Options{Tokens: fakeTokens})
 		expect(t, u.do("POST", "/api/auth/logout", nil), http.StatusOK, "")
 		if e := c.next(); e.Event != "disconnect" {
 			t.Fatalf("got %s %s", e.Event, e.Data)
 		}
 	})
 	t.Run("other instance: next event gets Authentication required", func(t *testing.T) {
-		srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.SessionType = "sqlalchemy" })
-		u := newChatUser(t, srv, "elsewhere@example.com")
-		c := newSIOClient(t)
-		c.mustConnect(srv, u.cookie, "websocket")
+		u, c := chatSocket(t, "elsewhere@example.com", fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.SessionType = "sqlalchemy" })
+		srv := u.srv
 		// Another instance sharing the database ends the session.
 		req, _ := http.NewRequest("GET", srv.URL, nil)
 		req.AddCookie(&http.Cookie{Name: "session", Value: u.cookie})
@@ -316,7 +318,7 @@ func TestLogoutEndsSockets(t *testing.T) {
 		if err := srv.App.Store().Sessions().DeleteSession(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": "still there?"})
+		c.sendMessage(u.chatID, "still there?")
 		e := c.next()
 		if e.Event != "error" || e.field(t, "message") != "Authentication required" {
 			t.Fatalf("got %s %s", e.Event, e.Data)
@@ -358,13 +360,10 @@ func TestSocketsPerUserAreCapped(t *testing.T) {
 }
 
 func TestAChatHoldsOnlySoManyWaitingMessages(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: 4, Delay: 20 * time.Millisecond})
-	u := newChatUser(t, srv, "impatient@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	u, c := chatSocket(t, "impatient@example.com", fakeai.Options{Tokens: 4, Delay: 20 * time.Millisecond})
 	const sent = 12
 	for i := range sent {
-		c.emit("send_message", map[string]any{"chat_id": u.chatID, "message": fmt.Sprint("m", i)})
+		c.sendMessage(u.chatID, fmt.Sprint("m", i))
 	}
 	completed, busy := 0, 0
 	for completed+busy < sent {

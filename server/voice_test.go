@@ -104,8 +104,7 @@ func TestVoiceErrors(t *testing.T) {
 	srv, api := startVoiceServer(t, speechtest.Options{Transcript: "hello"})
 	u := newChatUser(t, srv, "voice-errors@example.com")
 	other := newChatUser(t, srv, "voice-other@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	c := u.socket(t)
 	audio := base64.StdEncoding.EncodeToString(recording(t))
 
 	cases := []struct {
@@ -180,8 +179,7 @@ func TestVoiceProviderFailures(t *testing.T) {
 func expectVoiceError(t *testing.T, srv *servertest.Server, msg string, stored int) {
 	t.Helper()
 	u := newChatUser(t, srv, "voice-fail@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	c := u.socket(t)
 	c.emit("send_voice_message", map[string]any{"chat_id": u.chatID, "audio": base64.StdEncoding.EncodeToString(recording(t)), "format": "wav"})
 	events := c.until("error")
 	if got := events[len(events)-1].field(t, "message"); got != msg {
@@ -196,10 +194,7 @@ func expectVoiceError(t *testing.T, srv *servertest.Server, msg string, stored i
 }
 
 func TestVoiceDisabled(t *testing.T) {
-	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens})
-	u := newChatUser(t, srv, "novoice@example.com")
-	c := newSIOClient(t)
-	c.mustConnect(srv, u.cookie, "websocket")
+	u, c := chatSocket(t, "novoice@example.com", fakeai.Options{Tokens: fakeTokens})
 	for _, event := range []string{"send_voice_message", "text_to_speech"} {
 		c.emit(event, map[string]any{"chat_id": u.chatID, "audio": "AAAA", "format": "wav", "text": "hi"})
 		if e := c.next(); e.Event != "error" || e.field(t, "message") != "Voice features are not enabled" {

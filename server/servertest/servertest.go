@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -99,4 +100,18 @@ type LogWriter struct{ T testing.TB }
 func (w LogWriter) Write(p []byte) (int, error) {
 	w.T.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// UseAI points the server at addr.
+func UseAI(t testing.TB, addr string) func(*server.Config) {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *server.Config) { c.AIHost, c.AIPort = host, n }
 }
