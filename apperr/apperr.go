@@ -5,6 +5,8 @@ package apperr
 
 import (
 	"errors"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -51,4 +53,15 @@ func KindOf(err error) Kind {
 func Is(err error, kind Kind) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == kind
+}
+
+// RetryAfterSeconds is the Retry-After header for err: its RetryAfter in
+// whole seconds, rounded up so a client that waits that long succeeds; ""
+// when err says nothing of when to retry.
+func RetryAfterSeconds(err error) string {
+	var e *Error
+	if !errors.As(err, &e) || e.RetryAfter <= 0 {
+		return ""
+	}
+	return strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds())))
 }

@@ -39,6 +39,7 @@ const (
 	KindSaveReplyFailed
 	KindShuttingDown
 	KindChatBusy
+	KindServerBusy
 
 	// Voice.
 	KindVoiceDisabled
@@ -98,6 +99,7 @@ var texts = [kindCount]text{
 	KindSaveReplyFailed:   {http.StatusInternalServerError, "Could not save the reply. Please try again.", ""},
 	KindShuttingDown:      {http.StatusServiceUnavailable, "Server is restarting. Please try again in a moment.", ""},
 	KindChatBusy:          {http.StatusTooManyRequests, "Please wait for the replies to your earlier messages.", ""},
+	KindServerBusy:        {http.StatusServiceUnavailable, "Server is busy. Please try again in a moment.", ""},
 
 	KindVoiceDisabled:      {http.StatusNotImplemented, "Voice features are not enabled", ""},
 	KindInvalidAudio:       {http.StatusBadRequest, "Invalid audio data", ""},

@@ -3,10 +3,7 @@ package handlers
 import (
 	"errors"
 	"log/slog"
-	"math"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,8 +29,8 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		var httpErr *echo.HTTPError
 		switch {
 		case errors.As(err, &appErr):
-			if appErr.RetryAfter > 0 {
-				c.Response().Header().Set("Retry-After", retryAfterSeconds(appErr.RetryAfter))
+			if retry := apperr.RetryAfterSeconds(err); retry != "" {
+				c.Response().Header().Set("Retry-After", retry)
 			}
 		case errors.As(err, &httpErr):
 			// Echo's own status stands (415, 503...); its text is the kind's.
@@ -52,9 +49,4 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			logger.Error("unable to write error response", "error", err)
 		}
 	}
-}
-
-// retryAfterSeconds rounds up, so a client that waits that long succeeds.
-func retryAfterSeconds(d time.Duration) string {
-	return strconv.Itoa(int(math.Ceil(d.Seconds())))
 }

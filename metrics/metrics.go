@@ -21,6 +21,7 @@ type Metrics struct {
 	socketio prometheus.Gauge
 	ai       aiMetrics
 	limits   rateLimitMetrics
+	guards   guardMetrics
 }
 
 // New registers the service's metrics and the Go runtime and process
@@ -37,6 +38,7 @@ func New() *Metrics {
 		socketio: newSocketIOGauge(reg),
 		ai:       newAIMetrics(reg),
 		limits:   newRateLimitMetrics(reg),
+		guards:   newGuardMetrics(reg),
 	}
 }
 

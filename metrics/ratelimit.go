@@ -4,7 +4,7 @@ import "github.com/prometheus/client_golang/prometheus"
 
 // rateLimitScopes are the values of amanda_ratelimit_rejections_total's
 // scope label; any other scope is counted as "other".
-var rateLimitScopes = []string{"login", "signup", "messages", "other"}
+var rateLimitScopes = []string{"login", "signup", "messages", "handshake", "other"}
 
 type rateLimitMetrics struct {
 	rejections map[string]prometheus.Counter // by scope, resolved at construction
@@ -25,7 +25,7 @@ func newRateLimitMetrics(reg prometheus.Registerer) rateLimitMetrics {
 }
 
 // RateLimited counts a request refused by the limit named scope: "login",
-// "signup", "messages", or "other" (also for unknown scopes).
+// "signup", "messages", "handshake", or "other" (also for unknown scopes).
 func (m *Metrics) RateLimited(scope string) {
 	c, ok := m.limits.rejections[scope]
 	if !ok {

@@ -14,6 +14,7 @@ type Limits struct {
 	LoginByEmail   *Limiter // brute force against one account from many addresses
 	SignupByIP     *Limiter
 	MessagesByUser *Limiter // send_message and voice
+	HandshakesByIP *Limiter // new Engine.IO sessions
 	// TrustedProxies may set X-Forwarded-For; no one else can.
 	TrustedProxies []netip.Prefix
 	// Rejected, when set, counts a refusal under its scope (metrics).
@@ -24,7 +25,8 @@ type Limits struct {
 const (
 	ScopeLogin    = "login"
 	ScopeSignup   = "signup"
-	ScopeMessages = "messages"
+	ScopeMessages  = "messages"
+	ScopeHandshake = "handshake"
 )
 
 // Allow spends one request of key on limiter; over the limit it is the
@@ -49,7 +51,7 @@ func (l *Limits) ClientIPOf(r *http.Request) string { return ClientIP(r, l.Trust
 
 // Close stops the limiters' janitors.
 func (l *Limits) Close() error {
-	for _, limiter := range []*Limiter{l.LoginByIP, l.LoginByEmail, l.SignupByIP, l.MessagesByUser} {
+	for _, limiter := range []*Limiter{l.LoginByIP, l.LoginByEmail, l.SignupByIP, l.MessagesByUser, l.HandshakesByIP} {
 		if limiter != nil {
 			limiter.Close()
 		}

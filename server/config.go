@@ -57,11 +57,27 @@ type Config struct {
 
 	MaxSocketsPerUser int `env:"MAX_SOCKETS_PER_USER,default=20"`
 
-	RateLimitEnabled  bool                     `env:"RATELIMIT_ENABLED,default=true"`
-	RateLimitLogin    ratelimit.Rate           `env:"RATELIMIT_LOGIN,default=10/minute"`
-	RateLimitSignup   ratelimit.Rate           `env:"RATELIMIT_SIGNUP,default=5/minute"`
-	RateLimitMessages ratelimit.Rate           `env:"RATELIMIT_MESSAGES,default=30/minute"`
-	TrustedProxies    ratelimit.TrustedProxies `env:"TRUSTED_PROXIES"`
+	// SocketConnectTimeout closes an Engine.IO session whose Socket.IO
+	// connect has not been accepted by then.
+	SocketConnectTimeout Seconds `env:"SOCKET_CONNECT_TIMEOUT,default=5s"`
+	// SocketMaxPending caps the sessions not signed in yet; beyond it a new
+	// handshake gets 503 at once.
+	SocketMaxPending int `env:"SOCKET_MAX_PENDING,default=1000"`
+	// VoiceAudioBudgetMB bounds the voice audio the process holds at once.
+	VoiceAudioBudgetMB int `env:"VOICE_AUDIO_BUDGET_MB,default=128"`
+	// RequestBodyTimeout bounds reading one request body (REST, a polling
+	// POST), so a client that trickles one ties nothing up for long.
+	RequestBodyTimeout Seconds `env:"REQUEST_BODY_TIMEOUT,default=30s"`
+	// RequestHeaderTimeout bounds reading a request's headers, and so the
+	// life of a connection that never sends a request.
+	RequestHeaderTimeout Seconds `env:"REQUEST_HEADER_TIMEOUT,default=10s"`
+
+	RateLimitEnabled   bool                     `env:"RATELIMIT_ENABLED,default=true"`
+	RateLimitLogin     ratelimit.Rate           `env:"RATELIMIT_LOGIN,default=10/minute"`
+	RateLimitSignup    ratelimit.Rate           `env:"RATELIMIT_SIGNUP,default=5/minute"`
+	RateLimitMessages  ratelimit.Rate           `env:"RATELIMIT_MESSAGES,default=30/minute"`
+	RateLimitHandshake ratelimit.Rate           `env:"RATELIMIT_HANDSHAKE,default=120/minute"`
+	TrustedProxies     ratelimit.TrustedProxies `env:"TRUSTED_PROXIES"`
 
 	MetricsEnabled bool `env:"METRICS_ENABLED,default=true"`
 	// DebugPprofAddr, when set, serves pprof on that loopback address.
@@ -243,7 +259,8 @@ func (c Config) Validate() error {
 	}
 	for name, d := range map[string]Seconds{
 		"AI_REPLY_TIMEOUT": c.AIReplyTimeout, "AI_FIRST_TOKEN_TIMEOUT": c.AIFirstTokenTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
-		"SPEECH_TIMEOUT": c.SpeechTimeout,
+		"SPEECH_TIMEOUT": c.SpeechTimeout, "SOCKET_CONNECT_TIMEOUT": c.SocketConnectTimeout, "REQUEST_BODY_TIMEOUT": c.RequestBodyTimeout,
+		"REQUEST_HEADER_TIMEOUT": c.RequestHeaderTimeout,
 	} {
 		if d.Duration <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)
@@ -251,10 +268,17 @@ func (c Config) Validate() error {
 	}
 	for name, rate := range map[string]ratelimit.Rate{
 		"RATELIMIT_LOGIN": c.RateLimitLogin, "RATELIMIT_SIGNUP": c.RateLimitSignup, "RATELIMIT_MESSAGES": c.RateLimitMessages,
+		"RATELIMIT_HANDSHAKE": c.RateLimitHandshake,
 	} {
 		if err := rate.Validate(); err != nil {
 			return fmt.Errorf("config: %s: %w", name, err)
 		}
+	}
+	if c.SocketMaxPending < 1 {
+		return fmt.Errorf("config: SOCKET_MAX_PENDING must be at least 1, got %d", c.SocketMaxPending)
+	}
+	if c.VoiceAudioBudgetMB < 64 {
+		return fmt.Errorf("config: VOICE_AUDIO_BUDGET_MB must be at least 64 (one 25 MB recording, received and decoded), got %d", c.VoiceAudioBudgetMB)
 	}
 	if c.SocketMaxQueuedPackets < 16 {
 		return fmt.Errorf("config: SOCKET_MAX_QUEUED_PACKETS must be at least 16, got %d", c.SocketMaxQueuedPackets)

@@ -18,5 +18,6 @@ func newLimits(cfg Config, meters *metrics.Metrics) *ratelimit.Limits {
 	limits.LoginByEmail = ratelimit.New(cfg.RateLimitLogin)
 	limits.SignupByIP = ratelimit.New(cfg.RateLimitSignup)
 	limits.MessagesByUser = ratelimit.New(cfg.RateLimitMessages)
+	limits.HandshakesByIP = ratelimit.New(cfg.RateLimitHandshake)
 	return limits
 }

@@ -100,6 +100,32 @@ func TestMessagesAreLimitedPerUser(t *testing.T) {
 	}
 }
 
+// metric is the value of one sample of GET /metrics, e.g.
+// `amanda_socketio_refused_total{reason="oversized"}`.
+func metric(t *testing.T, srv *servertest.Server, sample string) float64 {
+	t.Helper()
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if value, ok := strings.CutPrefix(line, sample+" "); ok {
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("/metrics has no %s", sample)
+	return 0
+}
+
 func TestMetricsEndpoint(t *testing.T) {
 	u, c := chatSocket(t, "metrics@example.com", fakeai.Options{Tokens: 3})
 	srv := u.srv

@@ -103,15 +103,18 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 
 	app.chat = chat.New(db, ai, meters, logger)
 	app.sockets = socketio.New(socketio.Config{
-		Sessions:          sessions,
-		Chat:              app.chat,
-		Speech:            voice,
-		Limits:            limits,
-		Metrics:           meters,
-		Logger:            logger,
-		CORSOrigins:       cfg.CORSOrigins,
-		MaxQueuedPackets:  cfg.SocketMaxQueuedPackets,
-		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
+		Sessions:           sessions,
+		Chat:               app.chat,
+		Speech:             voice,
+		Limits:             limits,
+		Metrics:            meters,
+		Logger:             logger,
+		CORSOrigins:        cfg.CORSOrigins,
+		MaxQueuedPackets:   cfg.SocketMaxQueuedPackets,
+		MaxSocketsPerUser:  cfg.MaxSocketsPerUser,
+		ConnectTimeout:     cfg.SocketConnectTimeout.Duration,
+		MaxPendingSessions: cfg.SocketMaxPending,
+		AudioBudget:        int64(cfg.VoiceAudioBudgetMB) << 20,
 	})
 	api := &handlers.API{
 		Store:    db,
@@ -132,7 +135,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		mux.Handle("GET /metrics", meters.Handler())
 	}
 	mux.Handle("/", handlers.NewHTTPHandler(api, cfg.CORSOrigins))
-	app.handler = mux
+	app.handler = bodyDeadline(mux, cfg.RequestBodyTimeout.Duration)
 
 	if cfg.DebugPprofAddr != "" {
 		stopDebug, err := startDebugServer(ctx, cfg.DebugPprofAddr, logger)
@@ -176,7 +179,7 @@ func (a *App) Close() error {
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: a.cfg.RequestHeaderTimeout.Duration,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}

@@ -49,6 +49,7 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 		return
 	}
 	sock.SetData(&socketUser{SessionID: sess.ID, UserID: sess.UserID})
+	s.admit(sock)
 	next(nil)
 }
 

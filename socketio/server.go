@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zishang520/socket.io/servers/engine/v3"
@@ -51,19 +53,35 @@ type Config struct {
 	MaxQueuedPackets int
 	// MaxSocketsPerUser caps one user's open sockets on this instance; 0 is no cap.
 	MaxSocketsPerUser int
+	// ConnectTimeout closes an Engine.IO session whose Socket.IO connect
+	// has not been accepted by then.
+	ConnectTimeout time.Duration
+	// MaxPendingSessions caps the sessions not signed in yet; beyond it a
+	// new handshake is refused at once.
+	MaxPendingSessions int
+	// AudioBudget is how many bytes of voice audio the process may hold
+	// for turns at once.
+	AudioBudget int64
 }
 
 // Server is the Socket.IO server with the service's events.
 type Server struct {
 	Config
 	io      *socket.Server
+	handler http.Handler
 	sockets socketCounter
+	audio   *audioBudget
+
+	// sessions holds each live Engine.IO session's admission, by sid.
+	sessions sync.Map
+	// pending counts the sessions not signed in yet.
+	pending atomic.Int64
 }
 
 // New builds the Socket.IO server: same CORS allow-list and cookie session
 // as REST, WebSocket and polling both.
 func New(cfg Config) *Server {
-	s := &Server{Config: cfg}
+	s := &Server{Config: cfg, audio: newAudioBudget(cfg.AudioBudget, cfg.Metrics)}
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
 	opts.SetPingInterval(25 * time.Second)
@@ -90,11 +108,13 @@ func New(cfg Config) *Server {
 	_ = s.io.On("connection", func(args ...any) {
 		s.onConnection(args[0].(*socket.Socket))
 	})
+	s.handler = s.guard(s.io.ServeHandler(nil))
+	_ = s.io.Engine().On("connection", s.onEngineSession)
 	return s
 }
 
 // Handler serves /socket.io/.
-func (s *Server) Handler() http.Handler { return releaseHijackedConns(s.io.ServeHandler(nil)) }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // sessionRoom is the room of every socket of one session, so a logout can
 // disconnect them.

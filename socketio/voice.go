@@ -25,7 +25,13 @@ type Speech interface {
 // onSendVoiceMessage: transcribe, then the same chat turn as a typed
 // message, then the reply as speech.
 func (s *Server) onSendVoiceMessage(sock *socket.Socket, user *socketUser, args []any) {
-	chatID, audio, format, err := s.parseVoiceMessage(args)
+	chatID, encoded, format, err := s.parseVoiceMessage(args)
+	var audio []byte
+	if err == nil {
+		audio, err = s.decodeWithinBudget(encoded)
+	}
+	// The decoded audio stays in the budget until the turn has transcribed it.
+	held := int64(len(audio))
 	if err == nil {
 		err = s.Chat.CheckChat(user.ctx, user.UserID, chatID)
 	}
@@ -33,6 +39,10 @@ func (s *Server) onSendVoiceMessage(sock *socket.Socket, user *socketUser, args 
 		err = s.Chat.Submit(chat.Turn{
 			UserID: user.UserID, ChatID: chatID, Sink: sink{sock},
 			Text: func(ctx context.Context) (string, error) {
+				defer func() {
+					audio = nil // the rest of the turn needs only the text
+					s.audio.release(held)
+				}()
 				return s.transcribe(ctx, sock, user, audio, format)
 			},
 			AfterReply: func(ctx context.Context, reply string) {
@@ -44,52 +54,83 @@ func (s *Server) onSendVoiceMessage(sock *socket.Socket, user *socketUser, args 
 		})
 	}
 	if err != nil {
+		s.audio.release(held)
 		s.refuse(sock, chatID, err)
 	}
 }
 
-// parseVoiceMessage reads {chat_id, audio, format} and decodes the audio.
-func (s *Server) parseVoiceMessage(args []any) (chatID int64, audio []byte, format string, err error) {
+// parseVoiceMessage reads {chat_id, audio, format}.
+func (s *Server) parseVoiceMessage(args []any) (chatID int64, audio encodedAudio, format string, err error) {
 	if s.Speech == nil {
-		return 0, nil, "", apperr.New(apperr.KindVoiceDisabled)
+		return 0, audio, "", apperr.New(apperr.KindVoiceDisabled)
 	}
 	data, ok := eventObject(args)
 	if !ok {
-		return 0, nil, "", invalidMessage
+		return 0, audio, "", invalidMessage
 	}
 	chatID, okID := parseChatID(data["chat_id"])
-	encoded, okAudio := data["audio"].(string)
+	text, okAudio := data["audio"].(string)
 	format, okFormat := data["format"].(string)
 	if !okID || !okAudio || !okFormat {
-		return 0, nil, "", invalidMessage
+		return 0, audio, "", invalidMessage
 	}
 	if !speech.ValidFormat(format) {
-		return 0, nil, "", apperr.New(apperr.KindAudioFormat)
+		return 0, audio, "", apperr.New(apperr.KindAudioFormat)
 	}
-	audio, err = decodeAudio(encoded)
+	audio, err = parseAudio(text)
 	return chatID, audio, format, err
 }
 
-// decodeAudio decodes padded base64 audio (a data: URL prefix is
-// tolerated) into one buffer of the exact size, without copying the
-// multi-megabyte string first. Unusable audio is KindInvalidAudio;
-// truncated or trailing-garbage base64 is, rather than silently losing its
-// last bytes.
-func decodeAudio(encoded string) ([]byte, error) {
+// decodeWithinBudget decodes the audio if the budget holds it: the text
+// received and the audio decoded from it, both in memory while it decodes.
+// Over the budget it is KindServerBusy, before anything is allocated.
+func (s *Server) decodeWithinBudget(encoded encodedAudio) ([]byte, error) {
+	received, decoded := int64(len(encoded.text)), int64(encoded.size)
+	if !s.audio.reserve(received + decoded) {
+		return nil, apperr.New(apperr.KindServerBusy)
+	}
+	defer s.audio.release(received) // the event's text is dropped once the handler returns
+	audio, err := encoded.decode()
+	if err != nil {
+		s.audio.release(decoded)
+	}
+	return audio, err
+}
+
+// encodedAudio is padded base64 audio with the size it decodes to.
+type encodedAudio struct {
+	text string
+	size int
+}
+
+// parseAudio checks base64 audio (a data: URL prefix is tolerated) and
+// sizes it without decoding: unusable audio is KindInvalidAudio, audio
+// over 25 MB KindAudioTooLarge.
+func parseAudio(encoded string) (encodedAudio, error) {
 	if i := strings.Index(encoded, ";base64,"); i >= 0 && strings.HasPrefix(encoded, "data:") {
 		encoded = encoded[i+len(";base64,"):]
 	}
 	if len(encoded) == 0 || len(encoded)%4 != 0 {
-		return nil, apperr.New(apperr.KindInvalidAudio)
+		return encodedAudio{}, apperr.New(apperr.KindInvalidAudio)
 	}
 	tail := encoded[len(encoded)-2:]
 	size := len(encoded)/4*3 - (len(tail) - len(strings.TrimRight(tail, "=")))
 	if size > speech.MaxAudioBytes {
-		return nil, apperr.New(apperr.KindAudioTooLarge)
+		return encodedAudio{}, apperr.New(apperr.KindAudioTooLarge)
 	}
-	audio := make([]byte, size)
-	decoder := base64.NewDecoder(base64.StdEncoding, strings.NewReader(encoded))
-	if _, err := io.ReadFull(decoder, audio); err != nil || size == 0 {
+	if size == 0 {
+		return encodedAudio{}, apperr.New(apperr.KindInvalidAudio)
+	}
+	return encodedAudio{text: encoded, size: size}, nil
+}
+
+// decode decodes into one buffer of the exact size, without copying the
+// multi-megabyte string first. Truncated or trailing-garbage base64 is
+// KindInvalidAudio, rather than silently losing its last bytes.
+func (e encodedAudio) decode() ([]byte, error) {
+	audio := make([]byte, e.size)
+	decoder := base64.NewDecoder(base64.StdEncoding, strings.NewReader(e.text))
+	if _, err := io.ReadFull(decoder, audio); err != nil {
 		return nil, apperr.New(apperr.KindInvalidAudio)
 	}
 	if n, err := decoder.Read(make([]byte, 1)); n != 0 || err != io.EOF {

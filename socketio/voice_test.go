@@ -7,8 +7,18 @@ import (
 	"testing"
 
 	"github.com/amanda-platform/amanda-backend/apperr"
+	"github.com/amanda-platform/amanda-backend/metrics"
 	"github.com/amanda-platform/amanda-backend/speech"
 )
+
+// decodeAudio parses and decodes, as a voice event does.
+func decodeAudio(encoded string) ([]byte, error) {
+	audio, err := parseAudio(encoded)
+	if err != nil {
+		return nil, err
+	}
+	return audio.decode()
+}
 
 func TestDecodeAudio(t *testing.T) {
 	audio := []byte("RIFF\\x00\\x01 some audio bytes!")
@@ -40,5 +50,35 @@ func TestDecodeAudio(t *testing.T) {
 	tooLarge := strings.Repeat("A", (speech.MaxAudioBytes/3+1)*4)
 	if _, err := decodeAudio(tooLarge); !apperr.Is(err, apperr.KindAudioTooLarge) {
 		t.Errorf("over 25 MB gave %v", err)
+	}
+}
+
+func TestAudioOverTheBudgetIsRefusedBeforeDecoding(t *testing.T) {
+	audio := bytes.Repeat([]byte("a"), 300)
+	encoded, err := parseAudio(base64.StdEncoding.EncodeToString(audio))
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := int64(len(encoded.text) + encoded.size) // 400 + 300
+	s := &Server{audio: newAudioBudget(held+100, metrics.New())}
+
+	got, err := s.decodeWithinBudget(encoded)
+	if err != nil || !bytes.Equal(got, audio) {
+		t.Fatalf("within the budget: %v", err)
+	}
+	// The received text is given back at once, the decoded audio is held.
+	if used := s.audio.used.Load(); used != int64(encoded.size) {
+		t.Fatalf("%d bytes held after decoding, want %d", used, encoded.size)
+	}
+	if _, err := s.decodeWithinBudget(encoded); !apperr.Is(err, apperr.KindServerBusy) {
+		t.Fatalf("over the budget: %v", err)
+	}
+	s.audio.release(int64(encoded.size))
+	if used := s.audio.used.Load(); used != 0 {
+		t.Fatalf("%d bytes still held", used)
+	}
+	bad, _ := parseAudio("AAA=AAAA")
+	if _, err := s.decodeWithinBudget(bad); !apperr.Is(err, apperr.KindInvalidAudio) || s.audio.used.Load() != 0 {
+		t.Fatalf("invalid audio: %v, %d bytes held", err, s.audio.used.Load())
 	}
 }
