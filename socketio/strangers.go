@@ -22,12 +22,20 @@ import (
 // not, so the large voice limit applies to signed-in sockets only.
 const strangerMaxBytes = 8 << 10
 
-// admission is one Engine.IO session's way to signing in.
-type admission struct {
-	admitted atomic.Bool
-	// pending is true while the session counts against SOCKET_MAX_PENDING.
-	pending atomic.Bool
-}
+// admission is one Engine.IO session's way to signing in: new, pending
+// (counted against SOCKET_MAX_PENDING), then admitted or closed. A state
+// moves only forward, so each session is counted and uncounted once,
+// whichever of the engine's events and the connect comes first.
+type admission struct{ state atomic.Int32 }
+
+const (
+	admissionNew int32 = iota
+	admissionPending
+	admissionAdmitted
+	admissionClosed
+)
+
+func (a *admission) admitted() bool { return a.state.Load() == admissionAdmitted }
 
 type admissionKey struct{}
 
@@ -52,7 +60,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}
 		// A stranger's body must say its length, and be small: an unknown
 		// length is refused like an excessive one, before anything is read.
-		if !adm.admitted.Load() && r.Body != nil && r.Body != http.NoBody &&
+		if !adm.admitted() && r.Body != nil && r.Body != http.NoBody &&
 			(r.ContentLength < 0 || r.ContentLength > strangerMaxBytes) {
 			s.Metrics.Refused(metrics.RefusedOversized)
 			refuse(w, apperr.New(apperr.KindBodyTooLarge))
@@ -92,11 +100,11 @@ func (s *Server) onEngineSession(args ...any) {
 	}
 	sid := conn.Id()
 	s.sessions.Store(sid, adm)
-	adm.pending.Store(true)
-	s.pending.Add(1)
-	s.Metrics.PendingSessions(1)
+	if adm.state.CompareAndSwap(admissionNew, admissionPending) {
+		s.countPending(1)
+	}
 	timer := time.AfterFunc(s.ConnectTimeout, func() {
-		if !adm.admitted.Load() {
+		if !adm.admitted() {
 			s.Metrics.Refused(metrics.RefusedConnectTimeout)
 			conn.Close(true)
 		}
@@ -104,24 +112,27 @@ func (s *Server) onEngineSession(args ...any) {
 	_ = conn.Once("close", func(...any) {
 		timer.Stop()
 		s.sessions.Delete(sid)
-		s.leavePending(adm)
+		if adm.state.Swap(admissionClosed) == admissionPending {
+			s.countPending(-1)
+		}
 	})
 }
 
-// leavePending stops counting the session as pending, once.
-func (s *Server) leavePending(adm *admission) {
-	if adm.pending.CompareAndSwap(true, false) {
-		s.pending.Add(-1)
-		s.Metrics.PendingSessions(-1)
-	}
+func (s *Server) countPending(delta int) {
+	s.pending.Add(int64(delta))
+	s.Metrics.PendingSessions(delta)
 }
 
 // admit lifts a signed-in socket's session out of the strangers' limits.
+// The admission rides on the session's handshake request, so a connect
+// that races the engine's own bookkeeping still finds it.
 func (s *Server) admit(sock *socket.Socket) {
-	if v, ok := s.sessions.Load(sock.Conn().Id()); ok {
-		adm := v.(*admission)
-		adm.admitted.Store(true)
-		s.leavePending(adm)
+	adm, ok := sock.Request().Request().Context().Value(admissionKey{}).(*admission)
+	if !ok {
+		return
+	}
+	if adm.state.Swap(admissionAdmitted) == admissionPending {
+		s.countPending(-1)
 	}
 }
 

@@ -33,7 +33,7 @@ func (w *releasingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	w.ResponseWriter = hijacked{header: http.Header{}}
-	if w.admission != nil && !w.admission.admitted.Load() {
+	if w.admission != nil && !w.admission.admitted() {
 		conn = &strangerConn{Conn: conn, admission: w.admission, left: strangerMaxBytes}
 	}
 	return conn, rw, nil
@@ -66,7 +66,7 @@ type strangerConn struct {
 }
 
 func (c *strangerConn) Read(p []byte) (int, error) {
-	if c.admission.admitted.Load() {
+	if c.admission.admitted() {
 		return c.Conn.Read(p)
 	}
 	if c.left <= 0 {

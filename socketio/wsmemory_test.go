@@ -77,7 +77,7 @@ func TestStrangerConnReadsLittleUntilAdmitted(t *testing.T) {
 	if _, err := conn.Read(buf); !errors.Is(err, errStrangerOverBudget) {
 		t.Fatalf("over the budget: %v", err)
 	}
-	adm.admitted.Store(true)
+	adm.state.Store(admissionAdmitted)
 	if n, err := conn.Read(buf); err != nil || n == 0 {
 		t.Fatalf("admitted: %d, %v", n, err)
 	}
