@@ -340,7 +340,9 @@ func outcome(step string, status int, err, ctxErr error) string {
 }
 
 // pacer hands out at most n start times, one every interval from its
-// creation, to all the workers of an attack.
+// creation, to all the workers of an attack. A start missed while every
+// worker was busy is taken as soon as one is free: the rate holds on
+// average, in bursts of at most the workers.
 type pacer struct {
 	start    time.Time
 	interval time.Duration
@@ -384,7 +386,7 @@ type attacker struct {
 	http        *http.Client
 	ws          *websocket.Dialer
 	tally       *attackTally
-	pace        *pacer
+	rate, n     int // most starts per second and in all
 }
 
 func newAttacker(cfg *Config, tally *attackTally) (*attacker, error) {
@@ -399,13 +401,15 @@ func newAttacker(cfg *Config, tally *attackTally) (*attacker, error) {
 		http:  &http.Client{Transport: tr},
 		ws:    &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024},
 		tally: tally,
-		pace:  newPacer(cfg.AttackRate, cfg.AttackN),
+		rate:  cfg.AttackRate, n: cfg.AttackN,
 	}, nil
 }
 
-// run attacks until the pacer or ctx stops it: -attack-concurrency
-// workers for handshakes, -attack-parallel for bodies and frames.
+// run attacks until -attack-n starts or ctx's end, at most -attack-rate
+// starts a second from now: -attack-concurrency workers for handshakes,
+// -attack-parallel for bodies and frames.
 func (a *attacker) run(ctx context.Context, kind string) {
+	pace := newPacer(a.rate, a.n)
 	one, workers := a.handshakeOnce, a.concurrency
 	switch kind {
 	case "bodies":
@@ -416,7 +420,7 @@ func (a *attacker) run(ctx context.Context, kind string) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for a.pace.wait(ctx) {
+			for pace.wait(ctx) {
 				one(ctx)
 			}
 		})

@@ -146,6 +146,26 @@ func TestPacer(t *testing.T) {
 	}
 }
 
+// TestAttackPacedFromItsStart: an attacker made before a baseline does not
+// catch up on the baseline's time in a burst.
+func TestAttackPacedFromItsStart(t *testing.T) {
+	srv := httptest.NewServer(&fakesio.Server{Tokens: 4})
+	defer srv.Close()
+	base, _ := url.Parse(srv.URL)
+	cfg := attackConfig(base, 64<<10)
+	cfg.AttackRate = 100
+	a, err := newAttacker(cfg, &attackTally{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	t0 := time.Now()
+	a.run(context.Background(), "handshakes")
+	if took := time.Since(t0); took < 50*time.Millisecond {
+		t.Errorf("6 handshakes at 100/s took %s, want >= 50ms", took)
+	}
+}
+
 // attackConfig is a small attack on the test server at base.
 func attackConfig(base *url.URL, bodyBytes int64) *Config {
 	return &Config{
