@@ -12,6 +12,10 @@
 //	storm    stream with -storm 50 unless -storm is given
 //	rest     -workers users for -duration alternate GET /api/chat/list and
 //	         GET /api/chat/{id}/messages; req/s and latency
+//	attack   one signed-in client streams replies, first alone (-attack-baseline),
+//	         then beside an unauthenticated attack (-attack handshakes, bodies,
+//	         frames or all) for -attack-duration; the service's peak RSS, the
+//	         client's first-token latency and lost replies, the attack's answers
 //
 // Every run is bounded by -timeout, targets loopback only, prints
 // human-readable lines and, as its last line, a one-line JSON summary. It
@@ -19,7 +23,8 @@
 // timeout, a non-2xx answer), 2 on bad flags.
 //
 // The service must run with RATELIMIT_ENABLED=false (signups and messages
-// are rate limited by default) and MAX_SOCKETS_PER_USER >= -sockets-per-user.
+// are rate limited by default) and MAX_SOCKETS_PER_USER >= -sockets-per-user,
+// except for attack, which signs up one user and keeps the limits on.
 package main
 
 import (
@@ -34,6 +39,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,8 +72,18 @@ type Config struct {
 	RunID             string
 	Quiet             bool
 	CPUProfile        string
+	Attack            string
+	AttackBaseline    time.Duration
+	AttackDuration    time.Duration
+	AttackRate        int
+	AttackConcurrency int
+	AttackN           int
+	AttackParallel    int
+	AttackBodyMiB     int
+	AttackMaxRSSMiB   int
 
-	base *url.URL
+	base            *url.URL
+	attackBodyBytes int64 // -attack-body-mib in bytes (smaller in tests)
 }
 
 func parseFlags(args []string, errOut io.Writer) (*Config, error) {
@@ -75,7 +91,7 @@ func parseFlags(args []string, errOut io.Writer) (*Config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(errOut)
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:5000", "service base URL (loopback only)")
-	fs.StringVar(&c.Scenario, "scenario", "stream", "connect | stream | storm | rest")
+	fs.StringVar(&c.Scenario, "scenario", "stream", "connect | stream | storm | rest | attack")
 	fs.IntVar(&c.N, "n", 100, "sockets (connect, stream)")
 	fs.IntVar(&c.M, "m", 5, "messages per socket, sent in sequence (stream)")
 	fs.IntVar(&c.Workers, "workers", 20, "REST workers, one user each (rest)")
@@ -97,6 +113,15 @@ func parseFlags(args []string, errOut io.Writer) (*Config, error) {
 	fs.StringVar(&c.RunID, "run-id", "", "tag of this run's users bench-<run-id>-<i>@example.com (default: random)")
 	fs.BoolVar(&c.Quiet, "q", false, "only the JSON summary")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
+	fs.StringVar(&c.Attack, "attack", "all", "handshakes | bodies | frames | all (attack)")
+	fs.DurationVar(&c.AttackBaseline, "attack-baseline", 5*time.Second, "how long the signed-in client streams before the attack (attack)")
+	fs.DurationVar(&c.AttackDuration, "attack-duration", 10*time.Second, "how long the attack runs (attack)")
+	fs.IntVar(&c.AttackRate, "attack-rate", 2000, "most hostile handshakes or payloads started per second (attack)")
+	fs.IntVar(&c.AttackConcurrency, "attack-concurrency", 64, "parallel hostile handshakes (attack handshakes)")
+	fs.IntVar(&c.AttackN, "attack-n", 20000, "most hostile handshakes or payloads started in all (attack)")
+	fs.IntVar(&c.AttackParallel, "attack-parallel", 10, "parallel hostile bodies or frames (attack bodies, frames)")
+	fs.IntVar(&c.AttackBodyMiB, "attack-body-mib", 30, "size of each hostile body or frame in MiB (attack bodies, frames)")
+	fs.IntVar(&c.AttackMaxRSSMiB, "attack-max-rss-mib", 0, "fail when the service's RSS during an attack peaks above this (0: no check)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -104,15 +129,25 @@ func parseFlags(args []string, errOut io.Writer) (*Config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	switch c.Scenario {
-	case "connect", "stream", "rest":
+	case "connect", "stream", "rest", "attack":
 	case "storm", "login-storm":
 		c.Scenario = "stream"
 		if c.Storm == 0 {
 			c.Storm = 50
 		}
 	default:
-		return nil, fmt.Errorf("-scenario %q: want connect, stream, storm or rest", c.Scenario)
+		return nil, fmt.Errorf("-scenario %q: want connect, stream, storm, rest or attack", c.Scenario)
 	}
+	if c.Attack != "all" && !slices.Contains(attackKinds, c.Attack) {
+		return nil, fmt.Errorf("-attack %q: want handshakes, bodies, frames or all", c.Attack)
+	}
+	if c.AttackBaseline <= 0 || c.AttackDuration <= 0 || c.AttackRate < 1 || c.AttackConcurrency < 1 || c.AttackN < 1 || c.AttackParallel < 1 {
+		return nil, errors.New("-attack-baseline, -attack-duration must be > 0; -attack-rate, -attack-concurrency, -attack-n, -attack-parallel >= 1")
+	}
+	if c.AttackBodyMiB < 1 || c.AttackBodyMiB > maxAttackBodyMiB || c.AttackMaxRSSMiB < 0 {
+		return nil, fmt.Errorf("-attack-body-mib must be in [1, %d], -attack-max-rss-mib >= 0", maxAttackBodyMiB)
+	}
+	c.attackBodyBytes = int64(c.AttackBodyMiB) << 20
 	if c.Transport != "websocket" && c.Transport != "polling" {
 		return nil, fmt.Errorf("-transport %q: want websocket or polling", c.Transport)
 	}
@@ -251,6 +286,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			err = r.stream(ctx)
 		case "rest":
 			err = r.restScenario(ctx)
+		case "attack":
+			err = r.attack(ctx)
 		}
 		if err != nil {
 			r.fatal(err)

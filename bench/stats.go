@@ -148,7 +148,11 @@ func (f *Failures) First() string {
 }
 
 // Report writes one line per kind with its examples.
-func (f *Failures) Report(log func(format string, args ...any)) {
+func (f *Failures) Report(log func(format string, args ...any)) { f.ReportAs("failure", log) }
+
+// ReportAs is Report with another word than "failure" (Failures also
+// counts the attack's answers by kind).
+func (f *Failures) ReportAs(label string, log func(format string, args ...any)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	kinds := make([]string, 0, len(f.count))
@@ -157,7 +161,11 @@ func (f *Failures) Report(log func(format string, args ...any)) {
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		log("failure %-18s x%d  e.g. %s", k, f.count[k], strings.Join(f.examples[k], " | "))
+		line := fmt.Sprintf("%s %-18s x%d", label, k, f.count[k])
+		if ex := f.examples[k]; len(ex) > 0 {
+			line += "  e.g. " + strings.Join(ex, " | ")
+		}
+		log("%s", line)
 	}
 }
 
@@ -173,8 +181,12 @@ func NewSummary(scenario string) *Summary {
 	return s
 }
 
-// Set adds or replaces a key.
+// Set adds or replaces a key. A zero Summary is an empty one (a nested
+// object of the summary).
 func (s *Summary) Set(key string, v any) {
+	if s.vals == nil {
+		s.vals = map[string]any{}
+	}
 	if _, ok := s.vals[key]; !ok {
 		s.keys = append(s.keys, key)
 	}
