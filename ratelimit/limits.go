@@ -23,8 +23,8 @@ type Limits struct {
 
 // Scopes of the limits, as metrics count refusals.
 const (
-	ScopeLogin    = "login"
-	ScopeSignup   = "signup"
+	ScopeLogin     = "login"
+	ScopeSignup    = "signup"
 	ScopeMessages  = "messages"
 	ScopeHandshake = "handshake"
 )
