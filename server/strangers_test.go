@@ -244,7 +244,9 @@ func TestPendingSessionsAreCapped(t *testing.T) {
 }
 
 func TestVoiceOverTheAudioBudgetIsBusy(t *testing.T) {
-	api := speechtest.New(t, speechtest.Options{APIKey: testSpeechKey, Transcript: "slowly", Delay: 3 * time.Second})
+	// Transcriptions take long enough to hold the first recording's audio
+	// while the second arrives, however slow the machine.
+	api := speechtest.New(t, speechtest.Options{APIKey: testSpeechKey, Transcript: "slowly", Delay: time.Minute})
 	srv := startChatServer(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) {
 		c.OpenAIAPIKey, c.OpenAIBaseURL = testSpeechKey, api.URL
 		c.VoiceAudioBudgetMB = 64 // one 25 MB recording, received and decoded
@@ -261,11 +263,21 @@ func TestVoiceOverTheAudioBudgetIsBusy(t *testing.T) {
 	if e := b.next(); e.Event != "error" || e.field(t, "message") != "Server is busy. Please try again in a moment." {
 		t.Fatalf("second: %s %s", e.Event, e.Data)
 	}
-	a.until("message_complete")
-	// Transcribed: its audio is given back, and the next one fits.
+	// Its client leaving cancels the first transcription, which gives the
+	// audio back: the next recording fits.
+	a.disconnect()
+	deadline := time.Now().Add(10 * time.Second)
+	for metric(t, srv, "amanda_voice_audio_in_flight_bytes") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first recording's audio is still counted after its client left")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	b.emit("send_voice_message", map[string]any{"chat_id": second.chatID, "audio": audio, "format": "webm"})
-	b.until("message_complete")
-	if got := metric(t, srv, "amanda_voice_audio_in_flight_bytes"); got != 0 {
-		t.Fatalf("audio still counted in flight: %v", got)
+	if e := b.next(); e.Event != "voice_processing" {
+		t.Fatalf("after the budget was given back: %s %s", e.Event, e.Data)
+	}
+	if got := metric(t, srv, `amanda_socketio_refused_total{reason="audio_budget"}`); got != 1 {
+		t.Fatalf("audio budget refusals counted %v", got)
 	}
 }
