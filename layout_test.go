@@ -14,10 +14,10 @@ const module = "github.com/amanda-platform/amanda-backend"
 // placed in the table on purpose.
 var layout = map[string][]string{
 	"":                  {"server", "fakeai"},
-	"server":            {"aiclient", "auth", "branding", "chat", "handlers", "logging", "metrics", "ratelimit", "session", "socketio", "speech", "store"},
+	"server":            {"aiclient", "auth", "branding", "chat", "handlers", "lease", "logging", "metrics", "ratelimit", "session", "socketio", "speech", "store"},
 	"server/servertest": {"server", "store/storetest"},
 	"handlers":          {"apperr", "chat", "store", "session", "auth", "branding", "ratelimit", "metrics", "logging"},
-	"socketio":          {"apperr", "chat", "session", "speech", "ratelimit", "metrics"},
+	"socketio":          {"apperr", "chat", "session", "speech", "ratelimit", "metrics", "logging"},
 	"chat":              {"apperr", "store", "aiclient", "metrics"},
 	"apperr":            nil,
 	"store":             nil,
@@ -27,6 +27,8 @@ var layout = map[string][]string{
 	"ratelimit":         {"apperr"},
 	"metrics":           nil,
 	"logging":           nil,
+	"lease":             nil,
+	"redistest":         nil,
 	"branding":          nil,
 	"aiclient":          {"proto"},
 	"proto":             nil,

@@ -50,18 +50,27 @@ func Typed(text string) func(context.Context) (string, error) {
 	return func(context.Context) (string, error) { return text, nil }
 }
 
+// Locker keeps a chat's turns from running at once on several instances.
+type Locker interface {
+	// Lock waits until this instance holds chatID's lock, or ctx ends;
+	// unlock gives it up.
+	Lock(ctx context.Context, chatID int64) (unlock func(), err error)
+}
+
 // Service runs chat turns.
 type Service struct {
 	store   store.Store
 	ai      ReplyStreamer
 	metrics *metrics.Metrics
 	logger  *slog.Logger
+	locker  Locker
 	queue   *queue
 }
 
-// New is a Service with nothing queued.
-func New(db store.Store, ai ReplyStreamer, meters *metrics.Metrics, logger *slog.Logger) *Service {
-	return &Service{store: db, ai: ai, metrics: meters, logger: logger, queue: newQueue(logger)}
+// New is a Service with nothing queued. locker is nil for an instance that
+// runs alone: its queue alone orders each chat's turns.
+func New(db store.Store, ai ReplyStreamer, locker Locker, meters *metrics.Metrics, logger *slog.Logger) *Service {
+	return &Service{store: db, ai: ai, locker: locker, metrics: meters, logger: logger, queue: newQueue(logger)}
 }
 
 // MaxMessageBytes bounds one typed message.
@@ -116,11 +125,32 @@ func (s *Service) Submit(turn Turn) error {
 			turn.Sink.Error(err)
 			return
 		}
-		if reply, ok := s.reply(ctx, turn, text); ok && turn.AfterReply != nil {
+		if reply, ok := s.lockedReply(ctx, turn, text); ok && turn.AfterReply != nil {
 			turn.AfterReply(ctx, reply)
 		}
 	})
 }
+
+// lockedReply runs the reply holding the chat's lock, so that the fleet
+// stores and streams one chat's turns one at a time, in the order their
+// messages are stored. Without the lock (its store unreachable) the turn
+// goes on, ordered by this instance's queue alone: a reply is worth more
+// than the order across instances.
+func (s *Service) lockedReply(ctx context.Context, turn Turn, text string) (string, bool) {
+	if s.locker != nil {
+		unlock, err := s.locker.Lock(ctx, turn.ChatID)
+		if err == nil {
+			defer unlock()
+		} else if ctx.Err() == nil {
+			s.logger.Warn("chat lock unavailable; the turn runs without it", "chat_id", turn.ChatID, "error", err)
+		}
+	}
+	return s.reply(ctx, turn, text)
+}
+
+// StopTurn stops the chat's turn running on this instance, if one is:
+// what the AI has sent is stored, and the turns waiting behind it run.
+func (s *Service) StopTurn(chatID int64) bool { return s.queue.stop(chatID) }
 
 // Shutdown refuses new turns and waits for queued ones; when ctx ends first
 // it cancels them (each stores what it received) and waits for them.

@@ -18,6 +18,7 @@ type queue struct {
 
 	mu      sync.Mutex
 	pending map[int64][]func(context.Context) // chat id → jobs; present while a worker drains it
+	running map[int64]context.CancelFunc      // chat id → its running job's cancel
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -25,7 +26,8 @@ type queue struct {
 // newQueue starts an empty queue.
 func newQueue(logger *slog.Logger) *queue {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &queue{logger: logger, ctx: ctx, cancel: cancel, pending: map[int64][]func(context.Context){}}
+	return &queue{logger: logger, ctx: ctx, cancel: cancel,
+		pending: map[int64][]func(context.Context){}, running: map[int64]context.CancelFunc{}}
 }
 
 // MaxWaitingTurns bounds the turns one chat may have waiting behind the one
@@ -74,12 +76,32 @@ func (r *queue) drain(chatID int64) {
 }
 
 func (r *queue) run(chatID int64, job func(context.Context)) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	r.mu.Lock()
+	r.running[chatID] = cancel
+	r.mu.Unlock()
 	defer func() {
+		r.mu.Lock()
+		delete(r.running, chatID)
+		r.mu.Unlock()
+		cancel()
 		if p := recover(); p != nil {
 			r.logger.Error("chat turn panicked", "chat_id", chatID, "panic", fmt.Sprint(p))
 		}
 	}()
-	job(r.ctx)
+	job(ctx)
+}
+
+// stop cancels the chat's running job, if it has one here; the jobs
+// waiting behind it run as usual.
+func (r *queue) stop(chatID int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cancel, ok := r.running[chatID]
+	if ok {
+		cancel()
+	}
+	return ok
 }
 
 // shutdown refuses new jobs and waits for queued ones; when ctx ends first it

@@ -92,3 +92,29 @@ func TestQueueSurviveAPanickingJob(t *testing.T) {
 	}
 	r.shutdown(context.Background())
 }
+
+func TestQueueStopCancelsOnlyTheRunningJob(t *testing.T) {
+	r := newQueue(slog.New(slog.DiscardHandler))
+	started, stopped, next := make(chan struct{}), make(chan bool, 1), make(chan error, 1)
+	r.submit(1, func(ctx context.Context) {
+		close(started)
+		select {
+		case <-ctx.Done():
+			stopped <- true
+		case <-time.After(10 * time.Second):
+			stopped <- false
+		}
+	})
+	r.submit(1, func(ctx context.Context) { next <- ctx.Err() })
+	<-started
+	if r.stop(2) {
+		t.Fatal("stop reported a job in a chat with none running")
+	}
+	if !r.stop(1) || !<-stopped {
+		t.Fatal("the running job was not cancelled")
+	}
+	if err := <-next; err != nil {
+		t.Fatalf("the job after the stopped one ran cancelled: %v", err)
+	}
+	r.shutdown(context.Background())
+}

@@ -3,6 +3,7 @@ package logging
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -21,5 +22,22 @@ func TestRequestIDIsLoggedWithItsContext(t *testing.T) {
 	New("text", slog.LevelWarn, &out).Info("below the level")
 	if out.Len() != 0 {
 		t.Fatalf("logged below the level: %q", out.String())
+	}
+}
+
+func TestOutageIsLoggedOnce(t *testing.T) {
+	var out bytes.Buffer
+	o := NewOutage(New("text", slog.LevelInfo, &out), "the queue")
+	for range 100 {
+		o.Failed(errors.New("connection refused"))
+	}
+	if n := strings.Count(out.String(), "the queue unreachable"); n != 1 {
+		t.Fatalf("logged %d times: %s", n, out.String())
+	}
+	// After a quiet spell, a failure begins a new outage.
+	o.last.Add(-int64(OutageQuiet))
+	o.Failed(errors.New("again"))
+	if n := strings.Count(out.String(), "the queue unreachable"); n != 2 {
+		t.Fatalf("a new outage logged %d lines in all", n)
 	}
 }

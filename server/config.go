@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+	"github.com/redis/go-redis/v9"
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/amanda-platform/amanda-backend/ratelimit"
@@ -56,6 +57,11 @@ type Config struct {
 	SocketMaxQueuedPackets int `env:"SOCKET_MAX_QUEUED_PACKETS,default=2048"`
 
 	MaxSocketsPerUser int `env:"MAX_SOCKETS_PER_USER,default=20"`
+
+	// SocketIOMessageQueue (Flask-SocketIO's name) is the Redis that
+	// instances share: Socket.IO's Redis adapter and the per-chat leases.
+	// Unset: one instance.
+	SocketIOMessageQueue RedisURL `env:"SOCKETIO_MESSAGE_QUEUE"`
 
 	// SocketConnectTimeout closes an Engine.IO session whose Socket.IO
 	// connect has not been accepted by then.
@@ -115,6 +121,37 @@ func (s *Seconds) EnvDecode(_ context.Context, value string) error {
 	}
 	s.Duration = d
 	return nil
+}
+
+// RedisURL is a redis:// or rediss:// URL, parsed at load; the zero value
+// is unset. Its options are unexported so that envconfig, which fills in
+// the exported pointers of a struct it finds unset, leaves them nil.
+type RedisURL struct {
+	URL     string
+	options *redis.Options
+}
+
+// EnvDecode implements envconfig.DecoderCtx.
+func (u *RedisURL) EnvDecode(_ context.Context, value string) error {
+	opts, err := redis.ParseURL(value)
+	if err != nil {
+		return fmt.Errorf("want a redis:// or rediss:// URL: %w", err)
+	}
+	u.URL, u.options = value, opts
+	return nil
+}
+
+// Set reports whether the URL was given.
+func (u RedisURL) Set() bool { return u.options != nil }
+
+// Options are the client options the URL gives, a copy for the caller to
+// change; nil when unset.
+func (u RedisURL) Options() *redis.Options {
+	if u.options == nil {
+		return nil
+	}
+	opts := *u.options
+	return &opts
 }
 
 // LogLevel is a slog.Level spelled as slog spells one ("info", "DEBUG",

@@ -216,3 +216,19 @@ func TestEnvExampleLoads(t *testing.T) {
 		t.Fatalf(".env.example gives %+v", cfg)
 	}
 }
+
+func TestMessageQueueIsUnsetUnlessGiven(t *testing.T) {
+	if cfg := DefaultConfig(); cfg.SocketIOMessageQueue.Set() || cfg.SocketIOMessageQueue.Options() != nil {
+		t.Fatalf("SOCKETIO_MESSAGE_QUEUE unset reads as %+v", cfg.SocketIOMessageQueue)
+	}
+	cfg, err := LoadConfig(env(map[string]string{"SOCKETIO_MESSAGE_QUEUE": "redis://queue.internal:6380/2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := cfg.SocketIOMessageQueue; !q.Set() || q.Options().Addr != "queue.internal:6380" || q.Options().DB != 2 {
+		t.Fatalf("SOCKETIO_MESSAGE_QUEUE read as %+v", q)
+	}
+	if _, err := LoadConfig(env(map[string]string{"SOCKETIO_MESSAGE_QUEUE": "http://nope"})); err == nil || !strings.Contains(err.Error(), "SOCKETIO_MESSAGE_QUEUE") {
+		t.Fatalf("a bad URL: %v", err)
+	}
+}

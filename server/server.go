@@ -101,7 +101,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	limits := newLimits(cfg, meters)
 	app.closers = append(app.closers, limits.Close)
 
-	app.chat = chat.New(db, ai, meters, logger)
+	queue, locker := newMessageQueue(cfg, logger)
+	if queue != nil {
+		app.closers = append(app.closers, queue.Close)
+	}
+	app.chat = chat.New(db, ai, locker, meters, logger)
 	app.sockets = socketio.New(socketio.Config{
 		Sessions:           sessions,
 		Chat:               app.chat,
@@ -115,6 +119,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		ConnectTimeout:     cfg.SocketConnectTimeout.Duration,
 		MaxPendingSessions: cfg.SocketMaxPending,
 		AudioBudget:        int64(cfg.VoiceAudioBudgetMB) << 20,
+		MessageQueue:       queue,
 	})
 	api := &handlers.API{
 		Store:    db,
@@ -157,6 +162,9 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Store is the service's database, for tests and operators' tools.
 func (a *App) Store() store.Store { return a.store }
+
+// Sockets is the service's Socket.IO side, for tests.
+func (a *App) Sockets() *socketio.Server { return a.sockets }
 
 // Sessions is the service's session manager, for tests and operators' tools.
 func (a *App) Sessions() *session.Manager { return a.sessions }

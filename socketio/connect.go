@@ -42,9 +42,10 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 		reject(apperr.KindConnectRejected)
 		return
 	}
-	// A soft check that gives the client a clear connect_error; the count
-	// is kept in onConnection, which also enforces it.
-	if s.MaxSocketsPerUser > 0 && s.sockets.count(sess.UserID) >= s.MaxSocketsPerUser {
+	// A check across the fleet that gives the client a clear connect_error;
+	// onConnection enforces the cap on this instance exactly. Two sockets
+	// connecting at once on two instances may both pass it.
+	if s.MaxSocketsPerUser > 0 && s.userSockets(sess.UserID) >= s.MaxSocketsPerUser {
 		reject(apperr.KindTooManySockets)
 		return
 	}
@@ -69,6 +70,7 @@ func (s *Server) onConnection(sock *socket.Socket) {
 		return
 	}
 	sock.Join(sessionRoom(user.SessionID))
+	sock.Join(userRoom(user.UserID))
 	releaseHandshake(sock)
 	s.watchQueue(sock, user)
 	for _, ev := range s.events() {

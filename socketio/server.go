@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -62,6 +63,9 @@ type Config struct {
 	// AudioBudget is how many bytes of voice audio the process may hold
 	// for turns at once.
 	AudioBudget int64
+	// MessageQueue is the Redis the instances of a fleet share; nil when
+	// this instance is alone.
+	MessageQueue redis.UniversalClient
 }
 
 // Server is the Socket.IO server with the service's events.
@@ -102,6 +106,9 @@ func New(cfg Config) *Server {
 		}
 		return errors.New("origin not allowed")
 	})
+	if cfg.MessageQueue != nil {
+		s.useRedisAdapter(opts, cfg.MessageQueue)
+	}
 
 	s.io = socket.NewServer(nil, opts)
 	s.io.Use(s.authenticate)
@@ -110,6 +117,7 @@ func New(cfg Config) *Server {
 	})
 	s.handler = s.guard(s.io.ServeHandler(nil))
 	_ = s.io.Engine().On("connection", s.onEngineSession)
+	_ = s.io.Sockets().On(evStopTurn, s.onStopTurn)
 	return s
 }
 

@@ -1,0 +1,109 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/amanda-platform/amanda-backend/fakeai"
+	"github.com/amanda-platform/amanda-backend/fakeai/fakeaitest"
+	"github.com/amanda-platform/amanda-backend/redistest"
+	"github.com/amanda-platform/amanda-backend/server"
+	"github.com/amanda-platform/amanda-backend/server/servertest"
+	"github.com/amanda-platform/amanda-backend/store/storetest"
+)
+
+// startFleet runs two instances that share one PostgreSQL database, Redis
+// sessions and the Socket.IO message queue, and one fake model.
+func startFleet(t *testing.T, opts fakeai.Options, configure ...func(*server.Config)) (a, b *servertest.Server) {
+	t.Helper()
+	redistest.Client(t) // Redis must be up: fail under CI, skip elsewhere
+	_, databaseURL := storetest.Postgres(t)
+	shared := append([]func(*server.Config){
+		servertest.UseAI(t, fakeaitest.Start(t, opts)),
+		func(c *server.Config) {
+			c.SessionType, c.SessionRedis = "redis", redistest.URL
+			if err := c.SocketIOMessageQueue.EnvDecode(t.Context(), redistest.URL); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}, configure...)
+	return servertest.Start(t, databaseURL, shared...), servertest.Start(t, databaseURL, shared...)
+}
+
+func TestFleetLogoutOnOneEndsTheSocketOnTheOther(t *testing.T) {
+	a, b := startFleet(t, fakeai.Options{Tokens: fakeTokens})
+	u := newChatUser(t, a, "fleet-logout@example.com")
+	onB := newSIOClient(t)
+	onB.mustConnect(b, u.cookie, "websocket")
+	start := time.Now()
+	expect(t, u.do("POST", "/api/auth/logout", nil), 200, "")
+	if e := onB.next(); e.Event != "disconnect" {
+		t.Fatalf("the socket on B got %s %s", e.Event, e.Data)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the socket on B was disconnected %s after the logout on A", took)
+	}
+}
+
+func TestFleetCountsAUsersSocketsOnEveryInstance(t *testing.T) {
+	a, b := startFleet(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.MaxSocketsPerUser = 2 })
+	u := newChatUser(t, a, "fleet-sockets@example.com")
+	newSIOClient(t).mustConnect(a, u.cookie, "websocket")
+	newSIOClient(t).mustConnect(b, u.cookie, "websocket")
+	third := newSIOClient(t)
+	third.connect(a, u.cookie, testOrigin, "websocket")
+	if e := third.next(); e.Event != "connect_error" || e.field(t, "message") != "Too many connections" {
+		t.Fatalf("a third socket: %s %s", e.Event, e.Data)
+	}
+}
+
+func TestFleetRunsOneChatsTurnsOneAtATime(t *testing.T) {
+	a, b := startFleet(t, fakeai.Options{Tokens: fakeTokens, Delay: 20 * time.Millisecond})
+	u := newChatUser(t, a, "fleet-order@example.com")
+	onA, onB := newSIOClient(t), newSIOClient(t)
+	onA.mustConnect(a, u.cookie, "websocket")
+	onB.mustConnect(b, u.cookie, "polling")
+	onA.sendMessage(u.chatID, "from the first tab")
+	onB.sendMessage(u.chatID, "from the second tab")
+	replies := map[string]string{}
+	for name, c := range map[string]*sioClient{"from the first tab": onA, "from the second tab": onB} {
+		events := c.until("message_complete")
+		got := strings.Join(tokensOf(t, events), "")
+		if want := fakeai.Reply(name, fakeTokens); got != want {
+			t.Fatalf("the reply to %q streamed %q, want %q", name, got, want)
+		}
+		replies[name] = got
+	}
+	// Stored one turn after the other: never two questions in a row.
+	stored := u.storedMessages(t)
+	if len(stored) != 4 {
+		t.Fatalf("stored %d messages", len(stored))
+	}
+	for i := 0; i < 4; i += 2 {
+		question, answer := stored[i], stored[i+1]
+		if question["role"] != "user" || answer["role"] != "assistant" || answer["content"] != replies[question["content"].(string)] {
+			t.Fatalf("stored out of turn: %v", stored)
+		}
+	}
+}
+
+func TestFleetStopsATurnFromAnotherInstance(t *testing.T) {
+	a, b := startFleet(t, fakeai.Options{Tokens: fakeTokens})
+	u := newChatUser(t, a, "fleet-stop@example.com")
+	onA := newSIOClient(t)
+	onA.mustConnect(a, u.cookie, "websocket")
+	onA.sendMessage(u.chatID, "a very long answer please [slow:200]")
+	if e := onA.next(); e.Event != "message_token" {
+		t.Fatalf("got %s %s", e.Event, e.Data)
+	}
+	b.App.Sockets().StopTurn(u.chatID)
+	events := onA.until("error")
+	if len(tokensOf(t, events)) >= fakeTokens-1 {
+		t.Fatal("the reply ran to its end")
+	}
+	stored := u.storedMessages(t)
+	if len(stored) != 2 || stored[1]["role"] != "assistant" || stored[1]["content"] == "" {
+		t.Fatalf("what arrived was not stored: %v", stored)
+	}
+}
