@@ -108,7 +108,7 @@ func NewRedisStore(redisOptions *redis.Options, opts RedisStoreOptions) *RedisSt
 	// within the timeout there is no time to retry a call or a dial anyway.
 	o.MaxRetries = -1
 	o.DialerRetries = 1
-	s := &RedisStore{
+	return &RedisStore{
 		client:        redis.NewClient(&o),
 		timeout:       cmp.Or(opts.Timeout, DefaultRedisTimeout),
 		probeInterval: cmp.Or(opts.ProbeInterval, DefaultProbeInterval),
@@ -117,7 +117,6 @@ func NewRedisStore(redisOptions *redis.Options, opts RedisStoreOptions) *RedisSt
 		degraded:      opts.Degraded,
 		names:         make(map[string]bool),
 	}
-	return s
 }
 
 // Close closes the store's Redis client; its limiters then answer from
