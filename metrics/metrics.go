@@ -22,6 +22,7 @@ type Metrics struct {
 	ai       aiMetrics
 	limits   rateLimitMetrics
 	guards   guardMetrics
+	storage  rateLimitStorageMetrics // of the rate limits
 }
 
 // New registers the service's metrics and the Go runtime and process
@@ -39,6 +40,7 @@ func New() *Metrics {
 		ai:       newAIMetrics(reg),
 		limits:   newRateLimitMetrics(reg),
 		guards:   newGuardMetrics(reg),
+		storage:  newRateLimitStorageMetrics(reg),
 	}
 }
 

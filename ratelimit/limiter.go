@@ -1,5 +1,6 @@
-// Package ratelimit limits requests per key (an IP, an email, a user) in
-// memory, and finds the client's IP behind trusted proxies.
+// Package ratelimit limits requests per key (an IP, an email, a user), in
+// memory or for a whole fleet in Redis, and finds the client's IP behind
+// trusted proxies.
 package ratelimit
 
 import (
@@ -45,6 +46,9 @@ const maxShards = 64
 // two keys colliding (odds about 1 in 4·10⁹ with 100k keys) would share a
 // bucket.
 //
+// A shared Limiter (NewShared) keeps its buckets in Redis instead, with the
+// same arithmetic, and falls back to its memory while Redis fails.
+//
 // A Limiter is safe for concurrent use.
 type Limiter struct {
 	now       func() time.Time
@@ -57,6 +61,7 @@ type Limiter struct {
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
+	shared    *sharedBuckets // nil: memory only
 }
 
 type shard struct {
@@ -113,6 +118,16 @@ func newLimiter(rate Rate, now func() time.Time, capacity int) *Limiter {
 // Allow takes a token for key. When there is none it returns false and how
 // long until there is one.
 func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
+	if l.shared != nil {
+		if ok, retryAfter, err := l.shared.allow(key); err == nil {
+			return ok, retryAfter
+		}
+	}
+	return l.allowLocal(key)
+}
+
+// allowLocal is Allow on the buckets in memory.
+func (l *Limiter) allowLocal(key string) (ok bool, retryAfter time.Duration) {
 	now := l.now().Sub(l.epoch)
 	h := maphash.String(l.seed, key)
 	s := &l.shards[h&uint64(len(l.shards)-1)]

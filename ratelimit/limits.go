@@ -19,6 +19,8 @@ type Limits struct {
 	TrustedProxies []netip.Prefix
 	// Rejected, when set, counts a refusal under its scope (metrics).
 	Rejected func(scope string)
+	// Storage, when set, is the Redis the limiters share; Close closes it.
+	Storage *RedisStore
 }
 
 // Scopes of the limits, as metrics count refusals.
@@ -49,12 +51,15 @@ func (l *Limits) Allow(scope string, limiter *Limiter, key string) error {
 // trusted proxy.
 func (l *Limits) ClientIPOf(r *http.Request) string { return ClientIP(r, l.TrustedProxies) }
 
-// Close stops the limiters' janitors.
+// Close stops the limiters' janitors and closes their Storage.
 func (l *Limits) Close() error {
 	for _, limiter := range []*Limiter{l.LoginByIP, l.LoginByEmail, l.SignupByIP, l.MessagesByUser, l.HandshakesByIP} {
 		if limiter != nil {
 			limiter.Close()
 		}
+	}
+	if l.Storage != nil {
+		return l.Storage.Close()
 	}
 	return nil
 }

@@ -23,7 +23,26 @@ const URL = "redis://" + Addr + "/0"
 // Client is a client of the tests' Redis, closed when the test ends.
 func Client(t testing.TB) *redis.Client {
 	t.Helper()
-	client := redis.NewClient(&redis.Options{Addr: Addr})
+	return clientOf(t, &redis.Options{Addr: Addr})
+}
+
+// Options are client options for database db of the tests' Redis, once it
+// has answered; keys matching pattern are deleted now and when the test
+// ends, so the test owns them.
+func Options(t testing.TB, db int, keys string) *redis.Options {
+	t.Helper()
+	opts := &redis.Options{Addr: Addr, DB: db}
+	client := clientOf(t, opts)
+	deleteKeys(client, keys)
+	t.Cleanup(func() { deleteKeys(client, keys) })
+	return opts
+}
+
+// clientOf connects with opts, failing or skipping the test when Redis does
+// not answer.
+func clientOf(t testing.TB, opts *redis.Options) *redis.Client {
+	t.Helper()
+	client := redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
@@ -44,12 +63,15 @@ func Prefix(t testing.TB, client *redis.Client) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	prefix := "amanda-test:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			client.Del(ctx, iter.Val())
-		}
-	})
+	t.Cleanup(func() { deleteKeys(client, prefix+"*") })
 	return prefix
+}
+
+// deleteKeys deletes the keys matching pattern.
+func deleteKeys(client *redis.Client, pattern string) {
+	ctx := context.Background()
+	iter := client.Scan(ctx, 0, pattern, 100).Iterator()
+	for iter.Next(ctx) {
+		client.Del(ctx, iter.Val())
+	}
 }

@@ -84,6 +84,9 @@ type Config struct {
 	RateLimitMessages  ratelimit.Rate           `env:"RATELIMIT_MESSAGES,default=30/minute"`
 	RateLimitHandshake ratelimit.Rate           `env:"RATELIMIT_HANDSHAKE,default=120/minute"`
 	TrustedProxies     ratelimit.TrustedProxies `env:"TRUSTED_PROXIES"`
+	// RateLimitStorage is memory:// (each instance counts alone) or a
+	// Redis the instances share.
+	RateLimitStorage ratelimit.Storage `env:"RATELIMIT_STORAGE_URI,default=memory://"`
 
 	MetricsEnabled bool `env:"METRICS_ENABLED,default=true"`
 	// DebugPprofAddr, when set, serves pprof on that loopback address.

@@ -28,7 +28,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		cfg.AIAddr() != "localhost:50051" || cfg.CORSOrigins[0] != "http://localhost:8000" ||
 		cfg.AIReplyTimeout.Duration != 120*time.Second || cfg.LogFormat != "text" || cfg.LogLevel.Level != slog.LevelInfo ||
 		cfg.CookieSecure() || cfg.SessionCookieSecure != nil || cfg.VoiceEnabled != nil ||
-		cfg.RateLimitSignup != (ratelimit.Rate{Limit: 5, Period: time.Minute}) || cfg.TrustedProxies != nil {
+		cfg.RateLimitSignup != (ratelimit.Rate{Limit: 5, Period: time.Minute}) || cfg.TrustedProxies != nil ||
+		cfg.RateLimitStorage.Redis != nil {
 		t.Fatalf("unexpected defaults: %+v", cfg)
 	}
 	if !reflect.DeepEqual(DefaultConfig(), cfg) {
@@ -49,19 +50,20 @@ func TestLoadConfigEmptyIsUnset(t *testing.T) {
 
 func TestLoadConfigFailsFastNamingTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
-		"FLASK_PORT":        {"FLASK_PORT": "abc"},
-		"SESSION_TYPE":      {"SESSION_TYPE": "memcached"},
-		"SECRET_KEY":        {"FLASK_ENV": "production"},
-		"FLASK_ENV":         {"FLASK_ENV": "staging"},
-		"CORS_ORIGINS":      {"CORS_ORIGINS": "http://a.example, * "},
-		"AI_REPLY_TIMEOUT":  {"AI_REPLY_TIMEOUT": "soon"},
-		"SHUTDOWN_TIMEOUT":  {"SHUTDOWN_TIMEOUT": "0"},
-		"LOG_FORMAT":        {"LOG_FORMAT": "xml"},
-		"LOG_LEVEL":         {"LOG_LEVEL": "loud"},
-		"SESSION_PERMANENT": {"SESSION_PERMANENT": "maybe"},
-		"VOICE_ENABLED":     {"VOICE_ENABLED": "sometimes"},
-		"RATELIMIT_LOGIN":   {"RATELIMIT_LOGIN": "often"},
-		"TRUSTED_PROXIES":   {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"},
+		"FLASK_PORT":            {"FLASK_PORT": "abc"},
+		"SESSION_TYPE":          {"SESSION_TYPE": "memcached"},
+		"SECRET_KEY":            {"FLASK_ENV": "production"},
+		"FLASK_ENV":             {"FLASK_ENV": "staging"},
+		"CORS_ORIGINS":          {"CORS_ORIGINS": "http://a.example, * "},
+		"AI_REPLY_TIMEOUT":      {"AI_REPLY_TIMEOUT": "soon"},
+		"SHUTDOWN_TIMEOUT":      {"SHUTDOWN_TIMEOUT": "0"},
+		"LOG_FORMAT":            {"LOG_FORMAT": "xml"},
+		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
+		"SESSION_PERMANENT":     {"SESSION_PERMANENT": "maybe"},
+		"VOICE_ENABLED":         {"VOICE_ENABLED": "sometimes"},
+		"RATELIMIT_LOGIN":       {"RATELIMIT_LOGIN": "often"},
+		"TRUSTED_PROXIES":       {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"},
+		"RATELIMIT_STORAGE_URI": {"RATELIMIT_STORAGE_URI": "memcached://127.0.0.1:11211"},
 	}
 	for variable, vars := range cases {
 		t.Run(variable, func(t *testing.T) {
@@ -86,6 +88,7 @@ func TestLoadConfigParsesIntoTypedFields(t *testing.T) {
 		"CORS_ORIGINS":    " http://a.example/, ,http://b.example",
 		"RATELIMIT_LOGIN": "7 per 2 hours", "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7",
 		"SESSION_COOKIE_SECURE": "False", "VOICE_ENABLED": "True", "SPEECH_TIMEOUT": "1.5", "LOG_LEVEL": "debug",
+		"RATELIMIT_STORAGE_URI": "redis://redis.internal:6380/2",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +97,8 @@ func TestLoadConfigParsesIntoTypedFields(t *testing.T) {
 	if !cfg.Production() || cfg.SessionType != "redis" || !slices.Equal(cfg.CORSOrigins, []string{"http://a.example", "http://b.example"}) ||
 		cfg.RateLimitLogin != (ratelimit.Rate{Limit: 7, Period: 2 * time.Hour}) || !slices.Equal(cfg.TrustedProxies, wantProxies) ||
 		cfg.CookieSecure() || !cfg.Voice() || cfg.SpeechTimeout.Duration != 1500*time.Millisecond ||
-		cfg.LogLevel.Level != slog.LevelDebug || cfg.LogFormat != "json" {
+		cfg.LogLevel.Level != slog.LevelDebug || cfg.LogFormat != "json" ||
+		cfg.RateLimitStorage.Redis == nil || cfg.RateLimitStorage.Redis.Addr != "redis.internal:6380" || cfg.RateLimitStorage.Redis.DB != 2 {
 		t.Fatalf("parsed config: %+v", cfg)
 	}
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -10,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/amanda-platform/amanda-backend/fakeai"
 	"github.com/amanda-platform/amanda-backend/ratelimit"
+	"github.com/amanda-platform/amanda-backend/redistest"
 	"github.com/amanda-platform/amanda-backend/server"
 	"github.com/amanda-platform/amanda-backend/server/servertest"
 )
@@ -39,6 +43,43 @@ func TestSignupIsLimitedPerIP(t *testing.T) {
 		newBrowser(t, srv).signup(fmt.Sprintf("s%d@example.com", i), "password123")
 	}
 	expectTooMany(t, newBrowser(t, srv).do("POST", "/api/auth/signup", map[string]string{"email": "s9@example.com", "password": "password123"}))
+}
+
+// Two instances on one RATELIMIT_STORAGE_URI spend one budget.
+func TestLimitsAreSharedThroughRedis(t *testing.T) {
+	opts := redistest.Options(t, 14, ratelimit.KeyPrefix+"*")
+	shared := func(c *server.Config) { c.RateLimitStorage = ratelimit.Storage{Redis: opts} }
+	a := servertest.StartSQLite(t, withLimits, shared)
+	b := servertest.StartSQLite(t, withLimits, shared)
+	newBrowser(t, a).signup("a@example.com", "password123")
+	newBrowser(t, b).signup("b@example.com", "password123")
+	expectTooMany(t, newBrowser(t, a).do("POST", "/api/auth/signup", map[string]string{"email": "c@example.com", "password": "password123"}))
+	if v := metric(t, a, "amanda_ratelimit_storage_degraded"); v != 0 {
+		t.Errorf("amanda_ratelimit_storage_degraded = %v with Redis up; want 0", v)
+	}
+}
+
+// A Redis down at start-up neither stops the service nor lifts its limits.
+func TestLimitsApplyWithRedisDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	ln.Close()
+	srv := servertest.StartSQLite(t, withLimits, func(c *server.Config) {
+		c.RateLimitStorage = ratelimit.Storage{Redis: &redis.Options{Addr: down}}
+	})
+	for i := range 2 {
+		newBrowser(t, srv).signup(fmt.Sprintf("s%d@example.com", i), "password123")
+	}
+	expectTooMany(t, newBrowser(t, srv).do("POST", "/api/auth/signup", map[string]string{"email": "s9@example.com", "password": "password123"}))
+	if v := metric(t, srv, "amanda_ratelimit_storage_degraded"); v != 1 {
+		t.Errorf("amanda_ratelimit_storage_degraded = %v with Redis down; want 1", v)
+	}
+	if v := metric(t, srv, "amanda_ratelimit_storage_errors_total"); v < 1 {
+		t.Errorf("amanda_ratelimit_storage_errors_total = %v with Redis down; want at least 1", v)
+	}
 }
 
 func TestLoginIsLimitedPerIPAndPerEmail(t *testing.T) {

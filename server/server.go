@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		st := db.Stats()
 		return metrics.PoolStats{InUse: st.InUse, Idle: st.Idle, MaxOpen: st.MaxOpen}
 	})
-	limits := newLimits(cfg, meters)
+	limits := newLimits(cfg, meters, logger)
 	app.closers = append(app.closers, limits.Close)
 
 	queue, locker := newMessageQueue(cfg, logger)
