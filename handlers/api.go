@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/amanda-platform/amanda-backend/auth"
@@ -27,4 +28,7 @@ type API struct {
 	// OnLogout, when set, runs after a session ends, e.g. to disconnect
 	// that session's open sockets.
 	OnLogout func(sessionID string)
+	// Ready names what keeps the instance from serving, each part with its
+	// state ({"database": "unreachable"}); none when it is ready.
+	Ready func(ctx context.Context) map[string]string
 }

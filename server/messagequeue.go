@@ -29,6 +29,7 @@ func newMessageQueue(cfg Config, logger *slog.Logger) (redis.UniversalClient, ch
 	}
 	opts := cfg.SocketIOMessageQueue.Options()
 	opts.ContextTimeoutEnabled = true
+	throttleDials(opts)
 	client := redis.NewClient(opts)
 	return client, lease.New(client, "amanda:chat-lease:", chatLeaseTTL, chatLeasePoll, logger)
 }

@@ -11,7 +11,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/amanda-platform/amanda-backend/aiclient"
 	"github.com/amanda-platform/amanda-backend/auth"
@@ -38,11 +41,17 @@ type App struct {
 	handler  http.Handler
 	closers  []func() error
 	cancel   context.CancelFunc
+
+	// redis are the Redis clients the service cannot serve without, by
+	// what they are for, for /ready.
+	redis map[string]redis.UniversalClient
+	// draining is set when a shutdown begins.
+	draining atomic.Bool
 }
 
 // New opens storage and sessions and builds the HTTP handler.
 func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (_ *App, err error) {
-	app := &App{cfg: cfg, logger: logger}
+	app := &App{cfg: cfg, logger: logger, redis: map[string]redis.UniversalClient{}}
 	// On failure, release whatever was opened before it.
 	defer func() {
 		if err != nil {
@@ -50,18 +59,21 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		}
 	}()
 
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := store.OpenEventually(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
 		return nil, err
 	}
 	app.store = db
 	app.closers = append(app.closers, db.Close)
 
-	backend, closeBackend, err := newSessionBackend(ctx, cfg, db)
+	backend, sessionRedis, err := newSessionBackend(cfg, db)
 	if err != nil {
 		return nil, err
 	}
-	app.closers = append(app.closers, closeBackend)
+	if sessionRedis != nil {
+		app.closers = append(app.closers, sessionRedis.Close)
+		app.redis["sessions"] = sessionRedis
+	}
 	sessions := session.NewManager(backend, cfg.SecretKey, session.Options{
 		CookieName: "session",
 		Secure:     cfg.CookieSecure(),
@@ -104,6 +116,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	queue, locker := newMessageQueue(cfg, logger)
 	if queue != nil {
 		app.closers = append(app.closers, queue.Close)
+		app.redis["message_queue"] = queue
 	}
 	app.chat = chat.New(db, ai, locker, meters, logger)
 	app.sockets = socketio.New(socketio.Config{
@@ -131,6 +144,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		Logger:   logger,
 		Version:  version,
 		OnLogout: app.sockets.DisconnectSession,
+		Ready:    app.ready,
 	}
 	// Socket.IO is routed before Echo so that Echo's body limit and
 	// middleware never touch its long-lived requests.
@@ -155,6 +169,24 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	app.cancel = cancel
 	go sessions.RunPurger(bg, sessionPurgeInterval, logger)
 	return app, nil
+}
+
+// ready is /ready's check: a shutdown under way, the database, and the
+// Redis the sessions or the fleet need, each named when it fails.
+func (a *App) ready(ctx context.Context) map[string]string {
+	problems := map[string]string{}
+	if a.draining.Load() {
+		problems["shutdown"] = "in progress"
+	}
+	if err := a.store.Ping(ctx); err != nil {
+		problems["database"] = "unreachable"
+	}
+	for part, client := range a.redis {
+		if err := client.Ping(ctx).Err(); err != nil {
+			problems[part] = "unreachable"
+		}
+	}
+	return problems
 }
 
 // Handler is the whole service as an http.Handler.
@@ -202,14 +234,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.Duration)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout.Duration)
 	defer cancel()
-	// Stop accepting, let streaming replies finish (or store what they
-	// got), then close the sockets: http.Server.Shutdown alone would leave
-	// hijacked WebSockets open.
-	ln.Close()
+	// Drain: /ready answers 503 at once, so the balancer sends nothing new,
+	// and new Socket.IO sessions are refused, while streaming replies finish
+	// (or store what they got) and requests still arriving are answered.
+	// Then the sockets are closed (http.Server.Shutdown alone would leave
+	// hijacked WebSockets open) and their clients reconnect elsewhere.
+	a.draining.Store(true)
+	a.sockets.Drain()
 	a.chat.Shutdown(shutdownCtx)
 	a.sockets.Close(shutdownCtx)
-	// The listener is already closed; Shutdown closing it again is no error.
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, net.ErrClosed) {
+	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
 	return nil

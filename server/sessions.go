@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -10,13 +9,14 @@ import (
 	"github.com/amanda-platform/amanda-backend/store"
 )
 
-// newSessionBackend picks where session data lives from SESSION_TYPE. The
-// returned close function releases what the backend opened.
-func newSessionBackend(ctx context.Context, cfg Config, db store.Store) (session.Backend, func() error, error) {
-	noop := func() error { return nil }
+// newSessionBackend picks where session data lives from SESSION_TYPE. With
+// redis it also returns the client (nil otherwise), for /ready to check
+// and Close to release; it does not connect yet, so the service starts
+// while Redis is down.
+func newSessionBackend(cfg Config, db store.Store) (session.Backend, *redis.Client, error) {
 	switch cfg.SessionType {
 	case "sqlalchemy":
-		return session.MapNotFound(db.Sessions(), store.ErrNotFound), noop, nil
+		return session.MapNotFound(db.Sessions(), store.ErrNotFound), nil, nil
 	case "redis":
 		opts, err := redis.ParseURL(cfg.SessionRedis)
 		if err != nil {
@@ -26,16 +26,12 @@ func newSessionBackend(ctx context.Context, cfg Config, db store.Store) (session
 		// a hung Redis must fail them at the deadline, not hold them.
 		opts.ContextTimeoutEnabled = true
 		client := redis.NewClient(opts)
-		if err := client.Ping(ctx).Err(); err != nil {
-			client.Close()
-			return nil, nil, fmt.Errorf("server: unable to reach SESSION_REDIS: %w", err)
-		}
-		return session.NewRedisBackend(client, "session:"), client.Close, nil
+		return session.NewRedisBackend(client, "session:"), client, nil
 	default:
 		backend, err := session.NewFileBackend(cfg.SessionFileDir)
 		if err != nil {
 			return nil, nil, fmt.Errorf("server: unable to use SESSION_FILE_DIR: %w", err)
 		}
-		return backend, noop, nil
+		return backend, nil, nil
 	}
 }

@@ -76,6 +76,8 @@ type Server struct {
 	sockets socketCounter
 	audio   *audioBudget
 
+	// draining refuses new sessions once a shutdown has begun.
+	draining atomic.Bool
 	// sessions holds each live Engine.IO session's admission, by sid.
 	sessions sync.Map
 	// pending counts the sessions not signed in yet.
@@ -132,6 +134,10 @@ func sessionRoom(sessionID string) socket.Room { return socket.Room("session:" +
 func (s *Server) DisconnectSession(sessionID string) {
 	s.io.In(sessionRoom(sessionID)).DisconnectSockets(true)
 }
+
+// Drain refuses new Socket.IO sessions from now on (503), so that their
+// clients go to another instance; the open ones go on until Close.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Close waits, within ctx, for every socket to write out what was emitted
 // to it (closing a transport drops what it has not written), then closes

@@ -47,6 +47,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		adm, fresh := s.admissionOf(r)
 		if fresh {
+			if s.draining.Load() {
+				refuse(w, apperr.New(apperr.KindShuttingDown))
+				return
+			}
 			if err := s.Limits.Allow(ratelimit.ScopeHandshake, s.Limits.HandshakesByIP, s.Limits.ClientIPOf(r)); err != nil {
 				refuse(w, err)
 				return

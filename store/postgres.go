@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,15 +25,21 @@ type postgresStore struct {
 
 var _ Store = (*postgresStore)(nil)
 
+// connectTimeout bounds the first connection to PostgreSQL.
+const connectTimeout = 10 * time.Second
+
 func openPostgres(ctx context.Context, databaseURL string, logger *slog.Logger) (Store, error) {
 	pool, err := pgxpool.New(ctx, databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to use the PostgreSQL DATABASE_URL: %w", err)
 	}
-	// The pool connects lazily; connecting now makes a wrong URL fail at start.
-	if err := pool.Ping(ctx); err != nil {
+	// The pool connects lazily; connecting now makes a wrong URL fail at
+	// start, and a host that does not answer fails within connectTimeout.
+	pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("store: unable to connect to PostgreSQL: %w", err)
+		return nil, fmt.Errorf("store: unable to connect to PostgreSQL: %w: %w", ErrUnreachable, err)
 	}
 	if err := migratePostgres(ctx, pool, logger); err != nil {
 		pool.Close()

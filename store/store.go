@@ -25,6 +25,8 @@ var (
 	ErrEmailTaken = errors.New("store: email already registered")
 	// ErrNotOwner is returned when a chat belongs to another user.
 	ErrNotOwner = errors.New("store: chat belongs to another user")
+	// ErrUnreachable is returned while the database does not answer.
+	ErrUnreachable = errors.New("store: database unreachable")
 )
 
 // User is an account. Times are UTC.
