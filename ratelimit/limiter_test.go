@@ -199,19 +199,7 @@ func TestAllowConcurrent(t *testing.T) {
 	l := New(Rate{Limit: 100, Period: time.Hour})
 	defer l.Close()
 
-	var allowed atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 50 {
-				if ok, _ := l.Allow("shared"); ok {
-					allowed.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if n := allowed.Load(); n != 100 {
+	if n := allowedAtOnce(8, 50, "shared", l); n != 100 {
 		t.Errorf("allowed %d of 400 concurrent requests; want exactly 100", n)
 	}
 }
@@ -240,4 +228,23 @@ func BenchmarkAllowParallel(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// allowedAtOnce sends each of workers goroutines' requests requests for key
+// to the limiters in turn, all at once, and counts those allowed.
+func allowedAtOnce(workers, requests int, key string, limiters ...*Limiter) int64 {
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for i := range workers {
+		l := limiters[i%len(limiters)]
+		wg.Go(func() {
+			for range requests {
+				if ok, _ := l.Allow(key); ok {
+					allowed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return allowed.Load()
 }

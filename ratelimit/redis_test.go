@@ -125,20 +125,7 @@ func TestSharedInstancesSpendOneBudget(t *testing.T) {
 	}
 
 	// Concurrent requests on both instances: exactly the burst passes.
-	var allowed atomic.Int64
-	var wg sync.WaitGroup
-	for i := range 8 {
-		l := []*Limiter{a, b}[i%2]
-		wg.Go(func() {
-			for range 25 {
-				if ok, _ := l.Allow("burst"); ok {
-					allowed.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if n := allowed.Load(); n != 4 {
+	if n := allowedAtOnce(8, 25, "burst", a, b); n != 4 {
 		t.Errorf("allowed %d of 200 concurrent requests on two instances; want exactly 4", n)
 	}
 }

@@ -141,9 +141,8 @@ func TestMessagesAreLimitedPerUser(t *testing.T) {
 	}
 }
 
-// metric is the value of one sample of GET /metrics, e.g.
-// `amanda_socketio_refused_total{reason="oversized"}`.
-func metric(t *testing.T, srv *servertest.Server, sample string) float64 {
+// metricsPage is GET /metrics.
+func metricsPage(t *testing.T, srv *servertest.Server) string {
 	t.Helper()
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -154,7 +153,14 @@ func metric(t *testing.T, srv *servertest.Server, sample string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(raw), "\n") {
+	return string(raw)
+}
+
+// metric is the value of one sample of GET /metrics, e.g.
+// `amanda_socketio_refused_total{reason="oversized"}`.
+func metric(t *testing.T, srv *servertest.Server, sample string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(metricsPage(t, srv), "\n") {
 		if value, ok := strings.CutPrefix(line, sample+" "); ok {
 			v, err := strconv.ParseFloat(value, 64)
 			if err != nil {
@@ -173,16 +179,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	c.sendMessage(u.chatID, "count me")
 	c.until("message_complete")
 
-	resp, err := http.Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := string(raw)
+	body := metricsPage(t, srv)
 	for _, want := range []string{
 		`amanda_http_requests_total{method="POST",route="/api/chat/create",status="201"} 1`,
 		`amanda_socketio_connections 1`,
