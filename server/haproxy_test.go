@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/amanda-platform/amanda-backend/fakeai"
 	"github.com/amanda-platform/amanda-backend/fakeai/fakeaitest"
+	"github.com/amanda-platform/amanda-backend/ratelimit"
 	"github.com/amanda-platform/amanda-backend/server"
 	"github.com/amanda-platform/amanda-backend/server/servertest"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
@@ -209,4 +212,150 @@ func expectStoredInTurn(t *testing.T, stored []map[string]any, turns int) {
 			t.Fatalf("stored out of turn at %d: %v", i, stored)
 		}
 	}
+}
+
+// Redis restarted while a reply streams and another waits for the chat: no
+// reply is lost or stored in part, and once Redis is back the fleet shares
+// logouts and limits through it again. While Redis is down a chat's turns
+// run without the fleet's lease, so two instances' turns of one chat may
+// be stored side by side (chat.Service.lockedReply: a reply is worth more
+// than the order across instances).
+func TestHAProxyRedisRestartLosesNoReply(t *testing.T) {
+	f := startBalancedFleet(t, fakeai.Options{Tokens: fakeTokens, Delay: 20 * time.Millisecond}, withDefaultLimits)
+	u := newChatUser(t, f.lb.Server(), "lb-restart@example.com")
+	other := newChatUser(t, f.lb.Server(), "lb-restart-other@example.com")
+	streaming := f.socketOn(t, instanceA, u.cookie, "websocket")
+	waiting := f.socketOn(t, instanceB, u.cookie, "polling")
+	otherOnB := f.socketOn(t, instanceB, other.cookie, "websocket")
+	subscribed := pubsubClients(t, f.redis)
+
+	long := "a long answer [slow:250]" // 8 tokens over 2s: Redis stops while it streams
+	streaming.sendMessage(u.chatID, long)
+	first := streaming.next()
+	if first.Event != "message_token" {
+		t.Fatalf("got %s %s", first.Event, first.Data)
+	}
+	waiting.sendMessage(u.chatID, "queued behind it")
+	time.Sleep(200 * time.Millisecond) // B's turn is now polling for the chat's lease
+	f.redis.Stop()
+	duringOutage := "sent while Redis is down"
+	otherOnB.sendMessage(other.chatID, duringOutage)
+	outageOutcome := replyOrError(t, otherOnB)
+	f.redis.Start()
+	outcome := map[string]string{
+		"queued behind it": replyOrError(t, waiting),
+		long:               first.field(t, "text").(string) + replyOrError(t, streaming),
+	}
+	for message, got := range outcome {
+		if want := fakeai.Reply(message, fakeTokens); got != want {
+			t.Errorf("the reply to %q: %q, want %q", message, got, want)
+		}
+	}
+	stored := u.storedMessages(t)
+	expectWholeReplies(t, stored, long, "queued behind it")
+	t.Logf("the chat's turns, stored through the outage: %v", stored)
+
+	// A message sent while Redis is down: its socket's session cannot be
+	// checked, so it is refused as the service being unavailable and nothing
+	// of it is stored; or, should the session be known without Redis, it is
+	// answered in full.
+	switch outageOutcome {
+	case "error: Service temporarily unavailable. Please try again later.":
+		t.Log("the message sent while Redis was down was refused")
+		expectWholeReplies(t, other.storedMessages(t))
+	case fakeai.Reply(duringOutage, fakeTokens):
+		t.Log("the message sent while Redis was down was answered")
+		expectWholeReplies(t, other.storedMessages(t), duringOutage)
+	default:
+		t.Errorf("the message sent while Redis was down got %q", outageOutcome)
+	}
+
+	// The adapter again: the instances subscribe again, then a logout on A
+	// ends the socket on B that lived through the outage.
+	for deadline := time.Now().Add(5 * time.Second); pubsubClients(t, f.redis) < subscribed; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("5s after Redis came back the instances hold %d subscriptions of %d", pubsubClients(t, f.redis), subscribed)
+		}
+	}
+	start := time.Now()
+	f.logoutOn(t, instanceA, other)
+	expectDisconnectedWithin(t, otherOnB, start, time.Second)
+
+	// The limits again, once each instance has probed Redis (at most one
+	// probe interval after its last failed call): ten logins alternating
+	// instances, then the eleventh refused on both.
+	time.Sleep(ratelimit.DefaultProbeInterval)
+	login := func(instance int) response {
+		return newBrowser(t, f.lb.Server()).doWithHeader("POST", "/api/auth/login",
+			map[string]string{"email": "lb-restart@example.com", "password": "password123"}, f.lb.Pin(instance))
+	}
+	for i := range 10 {
+		expect(t, login(i%2), 200, "")
+	}
+	for i := range f.instances {
+		expectTooMany(t, login(i))
+		if v := metric(t, f.instances[i], "amanda_ratelimit_storage_degraded"); v != 0 {
+			t.Errorf("instance %d still limits from memory", i)
+		}
+	}
+}
+
+// replyOrError is the reply c's socket streams, or the error it gets
+// instead, as "error: " and its message.
+func replyOrError(t *testing.T, c *sioClient) string {
+	t.Helper()
+	var tokens []string
+	for {
+		e := c.next()
+		switch e.Event {
+		case "message_token":
+			tokens = append(tokens, e.field(t, "text").(string))
+		case "message_complete":
+			return strings.Join(tokens, "")
+		case "error":
+			return fmt.Sprint("error: ", e.field(t, "message"))
+		}
+	}
+}
+
+// expectWholeReplies checks a chat holds exactly the messages asked and
+// the whole reply to each, in whatever order the turns were stored.
+func expectWholeReplies(t *testing.T, stored []map[string]any, asked ...string) {
+	t.Helper()
+	want := map[string]int{}
+	for _, message := range asked {
+		want["user: "+message]++
+		want["assistant: "+fakeai.Reply(message, fakeTokens)]++
+	}
+	for _, m := range stored {
+		want[fmt.Sprint(m["role"], ": ", m["content"])]--
+	}
+	for message, missing := range want {
+		if missing != 0 {
+			t.Errorf("stored %d too few of %q; the chat holds %v", missing, message, stored)
+		}
+	}
+}
+
+// pubsubClients counts the connections subscribed in r: the instances'
+// Socket.IO adapters.
+func pubsubClients(t *testing.T, r *servertest.Redis) int {
+	t.Helper()
+	opts, err := redis.ParseURL(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	defer client.Close()
+	list, err := client.ClientList(t.Context()).Result()
+	if err != nil {
+		return 0 // not up yet
+	}
+	n := 0
+	for _, line := range strings.Split(list, "\n") {
+		if strings.Contains(line, "flags=P") {
+			n++
+		}
+	}
+	return n
 }
