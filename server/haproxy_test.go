@@ -59,9 +59,16 @@ func startBalancedFleet(t *testing.T, opts fakeai.Options, configure ...func(*se
 	return balancedFleet{instances: []*servertest.Server{a, b}, lb: servertest.StartHAProxy(t, a, b), redis: redis}
 }
 
-// withDefaultLimits turns the rate limits on at their defaults (login: 10
-// a minute per address and per email).
-func withDefaultLimits(c *server.Config) { c.RateLimitEnabled = true }
+// withTenLoginsPerTenMinutes turns the rate limits on at their defaults, but for
+// ten logins in ten minutes instead of one (per address and per email):
+// the limiter is a GCRA, so at 10/minute one login returns to the budget
+// every 6s, and ten logins, each hashing a password (about a second apiece
+// under -race), can take longer than that. A login then returns every 60s,
+// which Retry-After still fits (expectTooMany).
+func withTenLoginsPerTenMinutes(c *server.Config) {
+	c.RateLimitEnabled = true
+	c.RateLimitLogin = ratelimit.Rate{Limit: 10, Period: 10 * time.Minute}
+}
 
 // socketOn connects a socket.io-client through the balancer to one instance
 // and checks that it landed there.
@@ -152,7 +159,7 @@ func TestHAProxyLogoutOnOneInstanceEndsTheSocketOnTheOther(t *testing.T) {
 }
 
 func TestHAProxyLoginLimitCountsAcrossInstances(t *testing.T) {
-	f := startBalancedFleet(t, fakeai.Options{Tokens: fakeTokens}, withDefaultLimits)
+	f := startBalancedFleet(t, fakeai.Options{Tokens: fakeTokens}, withTenLoginsPerTenMinutes)
 	newBrowser(t, f.lb.Server()).signup("lb-login@example.com", "password123")
 	login := func(header http.Header) response {
 		return newBrowser(t, f.lb.Server()).doWithHeader("POST", "/api/auth/login",
@@ -221,7 +228,7 @@ func expectStoredInTurn(t *testing.T, stored []map[string]any, turns int) {
 // be stored side by side (chat.Service.lockedReply: a reply is worth more
 // than the order across instances).
 func TestHAProxyRedisRestartLosesNoReply(t *testing.T) {
-	f := startBalancedFleet(t, fakeai.Options{Tokens: fakeTokens, Delay: 20 * time.Millisecond}, withDefaultLimits)
+	f := startBalancedFleet(t, fakeai.Options{Tokens: fakeTokens, Delay: 20 * time.Millisecond}, withTenLoginsPerTenMinutes)
 	u := newChatUser(t, f.lb.Server(), "lb-restart@example.com")
 	other := newChatUser(t, f.lb.Server(), "lb-restart-other@example.com")
 	streaming := f.socketOn(t, instanceA, u.cookie, "websocket")
