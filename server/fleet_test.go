@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -13,22 +14,30 @@ import (
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
-// startFleet runs two instances that share one PostgreSQL database, Redis
-// sessions and the Socket.IO message queue, and one fake model.
+// startFleet runs two instances that share one PostgreSQL database (and
+// its session table), the machine's Redis and one fake model.
 func startFleet(t *testing.T, opts fakeai.Options, configure ...func(*server.Config)) (a, b *servertest.Server) {
 	t.Helper()
 	redistest.Client(t) // Redis must be up: fail under CI, skip elsewhere
 	_, databaseURL := storetest.Postgres(t)
-	shared := append([]func(*server.Config){
-		servertest.UseAI(t, fakeaitest.Start(t, opts)),
-		func(c *server.Config) {
-			c.SessionType, c.SessionRedis = "redis", redistest.URL
-			if err := c.SocketIOMessageQueue.EnvDecode(t.Context(), redistest.URL); err != nil {
-				t.Fatal(err)
-			}
-		},
-	}, configure...)
+	shared := append([]func(*server.Config){servertest.UseAI(t, fakeaitest.Start(t, opts)), fleetConfig(t, redistest.URL)}, configure...)
 	return servertest.Start(t, databaseURL, shared...), servertest.Start(t, databaseURL, shared...)
+}
+
+// fleetConfig makes an instance one of a fleet: sessions in the shared
+// database, Socket.IO's message queue and the rate limits' counts in the
+// Redis at redisURL, the loopback balancer trusted for X-Forwarded-For.
+func fleetConfig(t *testing.T, redisURL string) func(*server.Config) {
+	return func(c *server.Config) {
+		c.SessionType = "sqlalchemy"
+		if err := c.SocketIOMessageQueue.EnvDecode(t.Context(), redisURL); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.RateLimitStorage.UnmarshalText([]byte(redisURL)); err != nil {
+			t.Fatal(err)
+		}
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	}
 }
 
 func TestFleetLogoutOnOneEndsTheSocketOnTheOther(t *testing.T) {

@@ -3,7 +3,6 @@ package server_test
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -41,20 +40,7 @@ func startBalancedFleet(t *testing.T, opts fakeai.Options, configure ...func(*se
 	}
 	_, databaseURL := storetest.Postgres(t)
 	redis := servertest.StartRedis(t)
-	shared := append([]func(*server.Config){
-		servertest.UseAI(t, fakeaitest.Start(t, opts)),
-		func(c *server.Config) {
-			c.SessionType, c.SessionRedis = "redis", redis.URL
-			if err := c.SocketIOMessageQueue.EnvDecode(t.Context(), redis.URL); err != nil {
-				t.Fatal(err)
-			}
-			if err := c.RateLimitStorage.UnmarshalText([]byte(redis.URL)); err != nil {
-				t.Fatal(err)
-			}
-			// As TRUSTED_PROXIES names the balancer in production.
-			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-		},
-	}, configure...)
+	shared := append([]func(*server.Config){servertest.UseAI(t, fakeaitest.Start(t, opts)), fleetConfig(t, redis.URL)}, configure...)
 	a, b := servertest.Start(t, databaseURL, shared...), servertest.Start(t, databaseURL, shared...)
 	return balancedFleet{instances: []*servertest.Server{a, b}, lb: servertest.StartHAProxy(t, a, b), redis: redis}
 }
@@ -365,4 +351,81 @@ func pubsubClients(t *testing.T, r *servertest.Redis) int {
 		}
 	}
 	return n
+}
+
+// TestHAProxyRollingRestartGoesOnOnTheOtherInstance: SIGTERM to the
+// instance streaming a reply. Its /ready answers 503 while the reply
+// finishes; the client, disconnected, reconnects through the balancer to
+// the other instance, and its next message streams there.
+func TestHAProxyRollingRestartGoesOnOnTheOtherInstance(t *testing.T) {
+	f := startBalancedFleet(t, fakeai.Options{Tokens: fakeTokens}, func(c *server.Config) { c.ShutdownTimeout.Duration = 20 * time.Second })
+	u := newChatUser(t, f.lb.Server(), "rolling@example.com")
+	c := f.socketOn(t, 0, u.cookie, "websocket")
+	msg := "slowly [slow:150]"
+	c.sendMessage(u.chatID, msg)
+	if e := c.next(); e.Event != "message_token" {
+		t.Fatalf("got %s %s", e.Event, e.Data)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- f.instances[0].Shutdown() }()
+	waitReady(t, newBrowser(t, f.instances[0]), http.StatusServiceUnavailable, 2*time.Second)
+
+	events := c.until("disconnect")
+	if len(events) < 2 || events[len(events)-2].Event != "message_complete" {
+		t.Fatalf("the reply did not finish before the socket closed: %v", events)
+	}
+	t.Logf("the draining instance closed the socket: %s", events[len(events)-1].Data)
+	if err := <-stopped; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	// The reconnect goes through the balancer, which now has only B.
+	c.mustConnect(f.lb.Server(), u.cookie, "websocket")
+	c.sendMessage(u.chatID, "and now?")
+	events = c.until("message_complete")
+	if got := strings.Join(tokensOf(t, events), ""); got != fakeai.Reply("and now?", fakeTokens) {
+		t.Fatalf("the next reply, on the other instance: %q", got)
+	}
+	if n := len(u.storedMessages(t)); n != 4 {
+		t.Fatalf("stored %d messages, want both turns", n)
+	}
+}
+
+// TestHAProxyInstanceStartedWithoutTheDatabaseJoinsWhenItIsBack: an
+// instance started while PostgreSQL refuses it is out of the balancer's
+// rotation (its /ready is 503) and comes in, migrated, once the database
+// is back.
+func TestHAProxyInstanceStartedWithoutTheDatabaseJoinsWhenItIsBack(t *testing.T) {
+	databaseURL := storetest.EmptyPostgres(t)
+	name, admin := databaseName(databaseURL)
+	storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS false`)
+	t.Cleanup(func() { storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS true`) })
+	a := servertest.Start(t, databaseURL)
+	lb := servertest.StartHAProxy(t, a)
+	b := newBrowser(t, lb.Server())
+	// Once its checks have failed, the balancer has no instance to send to
+	// (and answers with its own page).
+	balancerStatus := func() int {
+		resp, err := http.Get(lb.URL + "/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for balancerStatus() != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("the balancer kept an instance whose /ready answers 503")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	storetest.Exec(t, admin, `ALTER DATABASE "`+name+`" ALLOW_CONNECTIONS true`)
+	deadline = time.Now().Add(20 * time.Second)
+	for balancerStatus() != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the instance did not come into rotation once the database was back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.signup("joined@example.com", "password123")
 }

@@ -107,7 +107,8 @@ func TestStartsWithRedisDown(t *testing.T) {
 		t.Fatalf("/health with Redis down: %d", got)
 	}
 	r := b.do("GET", "/ready", nil)
-	if r.Status != http.StatusServiceUnavailable || r.Body["sessions"] != "unreachable" || r.Body["message_queue"] != "unreachable" {
+	// The fleet's Redis is down too, but the instance serves without it.
+	if r.Status != http.StatusServiceUnavailable || r.Body["sessions"] != "unreachable" || r.Body["message_queue"] != nil {
 		t.Fatalf("/ready with Redis down: %d %s", r.Status, r.Raw)
 	}
 }

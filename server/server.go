@@ -43,7 +43,7 @@ type App struct {
 	cancel   context.CancelFunc
 
 	// redis are the Redis clients the service cannot serve without, by
-	// what they are for, for /ready.
+	// what they are for, for /ready: the sessions'.
 	redis map[string]redis.UniversalClient
 	// draining is set when a shutdown begins.
 	draining atomic.Bool
@@ -116,7 +116,6 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	queue, locker := newMessageQueue(cfg, logger)
 	if queue != nil {
 		app.closers = append(app.closers, queue.Close)
-		app.redis["message_queue"] = queue
 	}
 	app.chat = chat.New(db, ai, locker, meters, logger)
 	app.sockets = socketio.New(socketio.Config{
@@ -172,7 +171,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 }
 
 // ready is /ready's check: a shutdown under way, the database, and the
-// Redis the sessions or the fleet need, each named when it fails.
+// session Redis, each named when it fails. The fleet's Redis
+// (SOCKETIO_MESSAGE_QUEUE) and the limits' are left out on purpose: the
+// instance serves without them, degraded, and every instance shares them,
+// so counting them would take the whole fleet out of rotation at once.
 func (a *App) ready(ctx context.Context) map[string]string {
 	problems := map[string]string{}
 	if a.draining.Load() {
