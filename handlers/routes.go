@@ -43,18 +43,24 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 	e.GET("/health", a.handleHealth())
 	e.GET("/ready", a.handleReady())
 
-	e.POST("/api/auth/signup", a.handleSignup())
-	e.POST("/api/auth/login", a.handleLogin())
-	e.POST("/api/auth/logout", a.handleLogout())
-	e.GET("/api/auth/check", a.handleCheck())
-	e.GET("/api/user/profile", a.handleProfile())
+	// Every /api/ route also answers under /api/v1/ (CONTRACT.md), from
+	// this one table.
+	api := func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.Add(method, "/api"+path, h, m...)
+		e.Add(method, "/api/v1"+path, h, m...)
+	}
+	api(http.MethodPost, "/auth/signup", a.handleSignup())
+	api(http.MethodPost, "/auth/login", a.handleLogin())
+	api(http.MethodPost, "/auth/logout", a.handleLogout())
+	api(http.MethodGet, "/auth/check", a.handleCheck())
+	api(http.MethodGet, "/user/profile", a.handleProfile())
 
-	e.GET("/api/chat/list", a.handleListChats(), a.requireLogin)
-	e.POST("/api/chat/create", a.handleCreateChat(), a.requireLogin)
-	e.GET("/api/chat/:id/messages", a.handleChatMessages(), a.requireLogin)
+	api(http.MethodGet, "/chat/list", a.handleListChats(), a.requireLogin)
+	api(http.MethodPost, "/chat/create", a.handleCreateChat(), a.requireLogin)
+	api(http.MethodGet, "/chat/:id/messages", a.handleChatMessages(), a.requireLogin)
 
-	e.GET("/api/branding", a.handleBranding())
-	e.POST("/api/branding/reload", a.handleBrandingReload())
+	api(http.MethodGet, "/branding", a.handleBranding())
+	api(http.MethodPost, "/branding/reload", a.handleBrandingReload())
 	return e
 }
 

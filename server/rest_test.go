@@ -337,3 +337,25 @@ features:
 		t.Fatalf("branding lost after a failed reload: %s", r.Raw)
 	}
 }
+
+// TestEveryAPIRouteAnswersUnderV1: /api/v1/... is /api/..., and the
+// unversioned paths stay.
+func TestEveryAPIRouteAnswersUnderV1(t *testing.T) {
+	srv := servertest.StartSQLite(t)
+	b := newBrowser(t, srv)
+	r := b.do("POST", "/api/v1/auth/signup", map[string]string{"email": "v1@example.com", "password": "password123"})
+	expect(t, r, http.StatusCreated, "")
+	chat := b.do("POST", "/api/v1/chat/create", nil)
+	expect(t, chat, http.StatusCreated, "")
+	for _, prefix := range []string{"/api", "/api/v1"} {
+		if r := b.do("GET", prefix+"/chat/list", nil); r.Status != http.StatusOK || len(r.Body["chats"].([]any)) != 1 {
+			t.Fatalf("%s/chat/list: %d %s", prefix, r.Status, r.Raw)
+		}
+		expect(t, b.do("GET", fmt.Sprintf("%s/chat/%d/messages", prefix, int64(chat.Body["chat_id"].(float64))), nil), http.StatusOK, "")
+		expect(t, b.do("GET", prefix+"/user/profile", nil), http.StatusOK, "")
+	}
+	expect(t, b.do("GET", "/api/v1/nothing-here", nil), http.StatusNotFound, "Not found")
+	expect(t, newBrowser(t, srv).do("GET", "/api/v1/chat/list", nil), http.StatusUnauthorized, "Authentication required")
+	// Not versioned.
+	expect(t, b.do("GET", "/api/v1/health", nil), http.StatusNotFound, "")
+}
