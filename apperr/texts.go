@@ -40,6 +40,7 @@ const (
 	KindShuttingDown
 	KindChatBusy
 	KindServerBusy
+	KindNothingToStop
 
 	// Voice.
 	KindVoiceDisabled
@@ -100,6 +101,7 @@ var texts = [kindCount]text{
 	KindShuttingDown:      {http.StatusServiceUnavailable, "Server is restarting. Please try again in a moment.", ""},
 	KindChatBusy:          {http.StatusTooManyRequests, "Please wait for the replies to your earlier messages.", ""},
 	KindServerBusy:        {http.StatusServiceUnavailable, "Server is busy. Please try again in a moment.", ""},
+	KindNothingToStop:     {http.StatusConflict, "No reply in progress", ""},
 
 	KindVoiceDisabled:      {http.StatusNotImplemented, "Voice features are not enabled", ""},
 	KindInvalidAudio:       {http.StatusBadRequest, "Invalid audio data", ""},

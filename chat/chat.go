@@ -30,6 +30,10 @@ type Sink interface {
 	Token(text string) error
 	// Complete is the reply, stored.
 	Complete(messageID int64, fullText string)
+	// Stopped is a reply stopped on request: what had streamed, stored as
+	// messageID, or nothing (messageID 0, fullText "") when no token had
+	// arrived.
+	Stopped(messageID int64, fullText string)
 	// Error ends the turn; its apperr kind is what the user is told.
 	Error(err error)
 }
@@ -55,6 +59,8 @@ type Locker interface {
 	// Lock waits until this instance holds chatID's lock, or ctx ends;
 	// unlock gives it up.
 	Lock(ctx context.Context, chatID int64) (unlock func(), err error)
+	// Held reports whether any instance holds chatID's lock.
+	Held(ctx context.Context, chatID int64) (bool, error)
 }
 
 // Service runs chat turns.
@@ -151,6 +157,17 @@ func (s *Service) lockedReply(ctx context.Context, turn Turn, text string) (stri
 // StopTurn stops the chat's turn running on this instance, if one is:
 // what the AI has sent is stored, and the turns waiting behind it run.
 func (s *Service) StopTurn(chatID int64) bool { return s.queue.stop(chatID) }
+
+// Streaming reports whether a turn of the chat is running, here or (with a
+// locker) on any instance.
+func (s *Service) Streaming(ctx context.Context, chatID int64) (bool, error) {
+	if s.queue.runs(chatID) || s.locker == nil {
+		return s.queue.runs(chatID), nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	return s.locker.Held(ctx, chatID)
+}
 
 // Shutdown refuses new turns and waits for queued ones; when ctx ends first
 // it cancels them (each stores what it received) and waits for them.

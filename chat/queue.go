@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,7 +19,7 @@ type queue struct {
 
 	mu      sync.Mutex
 	pending map[int64][]func(context.Context) // chat id → jobs; present while a worker drains it
-	running map[int64]context.CancelFunc      // chat id → its running job's cancel
+	running map[int64]context.CancelCauseFunc // chat id → its running job's cancel
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -27,7 +28,7 @@ type queue struct {
 func newQueue(logger *slog.Logger) *queue {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &queue{logger: logger, ctx: ctx, cancel: cancel,
-		pending: map[int64][]func(context.Context){}, running: map[int64]context.CancelFunc{}}
+		pending: map[int64][]func(context.Context){}, running: map[int64]context.CancelCauseFunc{}}
 }
 
 // MaxWaitingTurns bounds the turns one chat may have waiting behind the one
@@ -76,7 +77,7 @@ func (r *queue) drain(chatID int64) {
 }
 
 func (r *queue) run(chatID int64, job func(context.Context)) {
-	ctx, cancel := context.WithCancel(r.ctx)
+	ctx, cancel := context.WithCancelCause(r.ctx)
 	r.mu.Lock()
 	r.running[chatID] = cancel
 	r.mu.Unlock()
@@ -84,7 +85,7 @@ func (r *queue) run(chatID int64, job func(context.Context)) {
 		r.mu.Lock()
 		delete(r.running, chatID)
 		r.mu.Unlock()
-		cancel()
+		cancel(nil)
 		if p := recover(); p != nil {
 			r.logger.Error("chat turn panicked", "chat_id", chatID, "panic", fmt.Sprint(p))
 		}
@@ -92,15 +93,26 @@ func (r *queue) run(chatID int64, job func(context.Context)) {
 	job(ctx)
 }
 
-// stop cancels the chat's running job, if it has one here; the jobs
-// waiting behind it run as usual.
+// errStopped is the cause of a job's context when it was stopped.
+var errStopped = errors.New("chat: turn stopped")
+
+// stop cancels the chat's running job, if it has one here, with the cause
+// errStopped; the jobs waiting behind it run as usual.
 func (r *queue) stop(chatID int64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cancel, ok := r.running[chatID]
 	if ok {
-		cancel()
+		cancel(errStopped)
 	}
+	return ok
+}
+
+// runs reports whether the chat has a job running here.
+func (r *queue) runs(chatID int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.running[chatID]
 	return ok
 }
 

@@ -39,6 +39,9 @@ func (s *Service) reply(ctx context.Context, turn Turn, text string) (string, bo
 		s.metrics.TokensStreamed(1)
 		return turn.Sink.Token(chunk)
 	})
+	if errors.Is(context.Cause(ctx), errStopped) {
+		return s.stopped(turn, full)
+	}
 	if streamErr == nil && full == "" {
 		streamErr = errors.New("the AI backend sent an empty reply")
 	}
@@ -67,6 +70,26 @@ func (s *Service) reply(ctx context.Context, turn Turn, text string) (string, bo
 	}
 	turn.Sink.Complete(stored.ID, full)
 	return full, true
+}
+
+// stopped ends a turn stopped on request: what streamed is stored (nothing
+// when nothing did) and reported as stopped. It reports no reply, so a
+// voice turn does not speak it.
+func (s *Service) stopped(turn Turn, full string) (string, bool) {
+	if full == "" {
+		turn.Sink.Stopped(0, "")
+		return "", false
+	}
+	saveCtx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	stored, err := s.store.AddAssistantMessage(saveCtx, turn.ChatID, full)
+	if err != nil {
+		s.logger.Error("unable to store a stopped reply", "chat_id", turn.ChatID, "error", err, "reply_bytes", len(full))
+		turn.Sink.Error(apperr.Wrap(apperr.KindSaveReplyFailed, err))
+		return "", false
+	}
+	turn.Sink.Stopped(stored.ID, full)
+	return "", false
 }
 
 // aiErrorKind names an AI failure for metrics.

@@ -56,6 +56,15 @@ func (l *Leases) Lock(ctx context.Context, id int64) (unlock func(), err error) 
 	return l.Acquire(ctx, strconv.FormatInt(id, 10))
 }
 
+// Held reports whether anyone holds the lease named by id.
+func (l *Leases) Held(ctx context.Context, id int64) (bool, error) {
+	n, err := l.client.Exists(ctx, l.prefix+strconv.FormatInt(id, 10)).Result()
+	if err != nil {
+		return false, fmt.Errorf("lease: look up %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // Acquire waits until this caller holds name's lease, or ctx ends, or Redis
 // fails. While held, the lease is renewed; release gives it up.
 func (l *Leases) Acquire(ctx context.Context, name string) (release func(), err error) {

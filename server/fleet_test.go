@@ -100,19 +100,24 @@ func TestFleetRunsOneChatsTurnsOneAtATime(t *testing.T) {
 func TestFleetStopsATurnFromAnotherInstance(t *testing.T) {
 	a, b := startFleet(t, fakeai.Options{Tokens: fakeTokens})
 	u := newChatUser(t, a, "fleet-stop@example.com")
-	onA := newSIOClient(t)
+	onA, onB := newSIOClient(t), newSIOClient(t)
 	onA.mustConnect(a, u.cookie, "websocket")
-	onA.sendMessage(u.chatID, "a very long answer please [slow:200]")
+	onB.mustConnect(b, u.cookie, "websocket")
+	msg := "a very long answer please [slow:200]"
+	onA.sendMessage(u.chatID, msg)
 	if e := onA.next(); e.Event != "message_token" {
 		t.Fatalf("got %s %s", e.Event, e.Data)
 	}
-	b.App.Sockets().StopTurn(u.chatID)
-	events := onA.until("error")
-	if len(tokensOf(t, events)) >= fakeTokens-1 {
-		t.Fatal("the reply ran to its end")
+	// B runs no turn of the chat; it learns of A's from the chat's lease.
+	onB.emit("stop_generation", map[string]any{"chat_id": u.chatID})
+	events := onA.until("message_complete")
+	done := events[len(events)-1]
+	streamed := strings.Join(append([]string{fakeai.Chunks(msg, fakeTokens)[0]}, tokensOf(t, events)...), "")
+	if done.field(t, "stopped") != true || done.field(t, "full_text") != streamed || len(streamed) >= len(fakeai.Reply(msg, fakeTokens)) {
+		t.Fatalf("the reply on A after a stop from B: %s", done.Data)
 	}
 	stored := u.storedMessages(t)
-	if len(stored) != 2 || stored[1]["role"] != "assistant" || stored[1]["content"] == "" {
-		t.Fatalf("what arrived was not stored: %v", stored)
+	if len(stored) != 2 || stored[1]["content"] != streamed {
+		t.Fatalf("stored %v, want what streamed", stored)
 	}
 }

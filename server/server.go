@@ -197,9 +197,6 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Store is the service's database, for tests and operators' tools.
 func (a *App) Store() store.Store { return a.store }
 
-// Sockets is the service's Socket.IO side, for tests.
-func (a *App) Sockets() *socketio.Server { return a.sockets }
-
 // Sessions is the service's session manager, for tests and operators' tools.
 func (a *App) Sessions() *session.Manager { return a.sessions }
 

@@ -228,11 +228,14 @@ func plainJSONString(s []byte) bool {
 // otherwise. ok is false when the payload is not an object with a string
 // "text".
 func TokenText(payload []byte) (string, bool) {
-	const prefix, suffix = `{"text":"`, `"}`
-	if bytes.HasPrefix(payload, []byte(prefix)) && bytes.HasSuffix(payload, []byte(suffix)) &&
-		len(payload) >= len(prefix)+len(suffix) {
-		if inner := payload[len(prefix) : len(payload)-len(suffix)]; plainJSONString(inner) {
-			return string(inner), true
+	// The text comes first; fields after it (chat_id, seq) are skipped,
+	// once json.Valid (which allocates nothing) has vouched for them.
+	if rest, ok := bytes.CutPrefix(payload, []byte(`{"text":"`)); ok {
+		if end := bytes.IndexByte(rest, '"'); end >= 0 && plainJSONString(rest[:end]) {
+			after := rest[end+1:]
+			if string(after) == "}" || (len(after) > 0 && after[0] == ',' && json.Valid(payload)) {
+				return string(rest[:end]), true
+			}
 		}
 	}
 	var tok struct {

@@ -166,7 +166,15 @@ func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
 			t.Errorf("decodeEvent(%s) = %q, %s, %v", event, name, p, err)
 		}
 	}
-	for _, bad := range []string{`{"text":1}`, `{"text":"a"`, `{"text":"a"}x`, `{"other":"a"}`, `{"text":"a"},{"text":"b"}`, `[]`, ``} {
+	for _, payload := range []string{`{"text":"a","chat_id":7,"seq":3}`, `{"text":"x y","seq":1}`} {
+		var tok struct{ Text string }
+		_ = json.Unmarshal([]byte(payload), &tok)
+		if got, ok := TokenText([]byte(payload)); !ok || got != tok.Text {
+			t.Errorf("TokenText(%s) = %q, %v; want %q", payload, got, ok, tok.Text)
+		}
+	}
+	for _, bad := range []string{`{"text":1}`, `{"text":"a"`, `{"text":"a"}x`, `{"other":"a"}`, `{"text":"a"},{"text":"b"}`, `[]`, ``,
+		`{"text":"a","seq":}`, `{"text":"a",}`, `{"text":"a","seq":1}}`} {
 		if got, ok := TokenText([]byte(bad)); ok {
 			t.Errorf("TokenText(%s) accepted: %q", bad, got)
 		}

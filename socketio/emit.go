@@ -89,6 +89,9 @@ func (e *eventEncoder) value(v any) error {
 }
 
 // emitError sends the error event with err's text for the socket.
-func emitError(s *socket.Socket, err error) {
-	_ = emit(s, evError, errorEvent{Message: apperr.Socket(err)})
+func emitError(s *socket.Socket, err error) { emitChatError(s, 0, err) }
+
+// emitChatError is emitError about one chat (0: none).
+func emitChatError(s *socket.Socket, chatID int64, err error) {
+	_ = emit(s, evError, errorEvent{Message: apperr.Socket(err), ChatID: chatID})
 }

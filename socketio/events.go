@@ -7,6 +7,7 @@ const (
 	evSendMessage      = "send_message"
 	evSendVoiceMessage = "send_voice_message"
 	evTextToSpeech     = "text_to_speech"
+	evStopGeneration   = "stop_generation"
 
 	evMessageToken     = "message_token"
 	evMessageComplete  = "message_complete"
@@ -29,20 +30,36 @@ func (s *Server) events() []event {
 		{evSendMessage, s.onSendMessage, true},
 		{evSendVoiceMessage, s.onSendVoiceMessage, true},
 		{evTextToSpeech, s.onTextToSpeech, false},
+		{evStopGeneration, s.onStopGeneration, false},
 	}
 }
 
 // Payloads the server emits.
 type (
+	// tokenEvent's text comes first: clients may read it without decoding
+	// the rest (sioclient.TokenText).
 	tokenEvent struct {
-		Text string `json:"text"`
+		Text   string `json:"text"`
+		ChatID int64  `json:"chat_id"`
+		Seq    int    `json:"seq"`
 	}
 	completeEvent struct {
 		MessageID int64  `json:"message_id"`
 		FullText  string `json:"full_text"`
+		ChatID    int64  `json:"chat_id"`
 	}
+	// stoppedEvent is message_complete of a stopped reply; MessageID is
+	// null when nothing was stored.
+	stoppedEvent struct {
+		MessageID *int64 `json:"message_id"`
+		FullText  string `json:"full_text"`
+		ChatID    int64  `json:"chat_id"`
+		Stopped   bool   `json:"stopped"`
+	}
+	// errorEvent names the chat when the error is about one.
 	errorEvent struct {
 		Message string `json:"message"`
+		ChatID  int64  `json:"chat_id,omitempty"`
 	}
 	statusEvent struct {
 		Status string `json:"status"`

@@ -19,32 +19,74 @@ func (s *Server) onSendMessage(sock *socket.Socket, user *socketUser, args []any
 		err = s.Chat.CheckChat(user.ctx, user.UserID, chatID)
 	}
 	if err == nil {
-		err = s.Chat.Submit(chat.Turn{UserID: user.UserID, ChatID: chatID, Text: chat.Typed(text), Sink: sink{sock}})
+		err = s.Chat.Submit(chat.Turn{UserID: user.UserID, ChatID: chatID, Text: chat.Typed(text), Sink: newSink(sock, chatID)})
 	}
 	if err != nil {
 		s.refuse(sock, chatID, err)
 	}
 }
 
-// refuse tells the client why its event was not taken; a failure of the
-// service itself is logged with its cause.
+// refuse tells the client why its event about chatID (0 before it was
+// read) was not taken; a failure of the service itself is logged with its
+// cause.
 func (s *Server) refuse(sock *socket.Socket, chatID int64, err error) {
 	if apperr.KindOf(err) == apperr.KindInternal {
 		s.Logger.Error("chat lookup failed", "chat_id", chatID, "error", err)
 	}
-	emitError(sock, err)
+	emitChatError(sock, chatID, err)
 }
 
-// sink emits a chat turn's results to the socket that sent the message.
-type sink struct{ sock *socket.Socket }
-
-func (k sink) Token(text string) error { return emit(k.sock, evMessageToken, tokenEvent{Text: text}) }
-
-func (k sink) Complete(messageID int64, fullText string) {
-	_ = emit(k.sock, evMessageComplete, completeEvent{MessageID: messageID, FullText: fullText})
+// sink emits a chat turn's results to the socket that sent the message,
+// numbering its tokens.
+type sink struct {
+	sock   *socket.Socket
+	chatID int64
+	seq    int
 }
 
-func (k sink) Error(err error) { emitError(k.sock, err) }
+func newSink(sock *socket.Socket, chatID int64) *sink { return &sink{sock: sock, chatID: chatID} }
+
+func (k *sink) Token(text string) error {
+	k.seq++
+	return emit(k.sock, evMessageToken, tokenEvent{Text: text, ChatID: k.chatID, Seq: k.seq})
+}
+
+func (k *sink) Complete(messageID int64, fullText string) {
+	_ = emit(k.sock, evMessageComplete, completeEvent{MessageID: messageID, FullText: fullText, ChatID: k.chatID})
+}
+
+func (k *sink) Stopped(messageID int64, fullText string) {
+	event := stoppedEvent{FullText: fullText, ChatID: k.chatID, Stopped: true}
+	if messageID != 0 {
+		event.MessageID = &messageID
+	}
+	_ = emit(k.sock, evMessageComplete, event)
+}
+
+func (k *sink) Error(err error) { emitChatError(k.sock, k.chatID, err) }
+
+// onStopGeneration stops the chat's running reply, on whichever instance
+// runs it; the socket that sent the message hears of it through its sink.
+func (s *Server) onStopGeneration(sock *socket.Socket, user *socketUser, args []any) {
+	data, ok := eventObject(args)
+	chatID, okID := parseChatID(data["chat_id"])
+	if !ok || !okID {
+		emitError(sock, invalidMessage)
+		return
+	}
+	err := s.Chat.CheckChat(user.ctx, user.UserID, chatID)
+	if err == nil {
+		var streaming bool
+		if streaming, err = s.Chat.Streaming(user.ctx, chatID); err == nil && !streaming {
+			err = apperr.New(apperr.KindNothingToStop)
+		}
+	}
+	if err != nil {
+		s.refuse(sock, chatID, err)
+		return
+	}
+	s.StopTurn(chatID)
+}
 
 // invalidMessage is a payload that is not {chat_id, message}.
 var invalidMessage = apperr.New(apperr.KindInvalidMessage)
