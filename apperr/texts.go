@@ -40,6 +40,8 @@ const (
 	KindShuttingDown
 	KindChatBusy
 	KindServerBusy
+	KindInvalidTitle
+	KindInvalidPaging
 
 	// Voice.
 	KindVoiceDisabled
@@ -100,6 +102,8 @@ var texts = [kindCount]text{
 	KindShuttingDown:      {http.StatusServiceUnavailable, "Server is restarting. Please try again in a moment.", ""},
 	KindChatBusy:          {http.StatusTooManyRequests, "Please wait for the replies to your earlier messages.", ""},
 	KindServerBusy:        {http.StatusServiceUnavailable, "Server is busy. Please try again in a moment.", ""},
+	KindInvalidTitle:      {http.StatusBadRequest, "Title must be 1 to 100 characters", ""},
+	KindInvalidPaging:     {http.StatusBadRequest, "Invalid paging parameters", ""},
 
 	KindVoiceDisabled:      {http.StatusNotImplemented, "Voice features are not enabled", ""},
 	KindInvalidAudio:       {http.StatusBadRequest, "Invalid audio data", ""},
@@ -124,6 +128,7 @@ const (
 	TextLoggedIn         = "Login successful"
 	TextLoggedOut        = "Logged out successfully"
 	TextBrandingReloaded = "Branding configuration reloaded successfully"
+	TextChatDeleted      = "Chat deleted"
 )
 
 func (k Kind) text() text {
