@@ -41,6 +41,8 @@ const (
 	KindChatBusy
 	KindServerBusy
 	KindNothingToStop
+	KindInvalidTitle
+	KindInvalidPaging
 
 	// Voice.
 	KindVoiceDisabled
@@ -102,6 +104,8 @@ var texts = [kindCount]text{
 	KindChatBusy:          {http.StatusTooManyRequests, "Please wait for the replies to your earlier messages.", ""},
 	KindServerBusy:        {http.StatusServiceUnavailable, "Server is busy. Please try again in a moment.", ""},
 	KindNothingToStop:     {http.StatusConflict, "No reply in progress", ""},
+	KindInvalidTitle:      {http.StatusBadRequest, "Title must be 1 to 100 characters", ""},
+	KindInvalidPaging:     {http.StatusBadRequest, "Invalid paging parameters", ""},
 
 	KindVoiceDisabled:      {http.StatusNotImplemented, "Voice features are not enabled", ""},
 	KindInvalidAudio:       {http.StatusBadRequest, "Invalid audio data", ""},
@@ -126,6 +130,7 @@ const (
 	TextLoggedIn         = "Login successful"
 	TextLoggedOut        = "Logged out successfully"
 	TextBrandingReloaded = "Branding configuration reloaded successfully"
+	TextChatDeleted      = "Chat deleted"
 )
 
 func (k Kind) text() text {

@@ -28,6 +28,9 @@ type API struct {
 	// OnLogout, when set, runs after a session ends, e.g. to disconnect
 	// that session's open sockets.
 	OnLogout func(sessionID string)
+	// StopTurn, when set, stops the reply streaming in a chat, on whichever
+	// instance runs it; deleting a chat calls it first.
+	StopTurn func(chatID int64)
 	// Ready names what keeps the instance from serving, each part with its
 	// state ({"database": "unreachable"}); none when it is ready.
 	Ready func(ctx context.Context) map[string]string

@@ -35,10 +35,33 @@ type chatJSON struct {
 	MessageCount    int    `json:"message_count"`
 }
 
+func newChatJSON(ch store.ChatSummary) chatJSON {
+	return chatJSON{
+		ID: ch.ID, UserID: ch.UserID, Title: ch.Title, CreatedAt: Time(ch.CreatedAt),
+		LastMessageTime: Time(ch.LastMessageTime), MessageCount: ch.MessageCount,
+	}
+}
+
+func newChatsJSON(chats []store.ChatSummary) []chatJSON {
+	out := make([]chatJSON, len(chats))
+	for i, ch := range chats {
+		out[i] = newChatJSON(ch)
+	}
+	return out
+}
+
 type messageJSON struct {
 	ID        int64  `json:"id"`
 	ChatID    int64  `json:"chat_id"`
 	Role      string `json:"role"`
 	Content   string `json:"content"`
 	Timestamp Time   `json:"timestamp"`
+}
+
+func newMessagesJSON(messages []store.Message) []messageJSON {
+	out := make([]messageJSON, len(messages))
+	for i, m := range messages {
+		out[i] = messageJSON{ID: m.ID, ChatID: m.ChatID, Role: m.Role, Content: m.Content, Timestamp: Time(m.Timestamp)}
+	}
+	return out
 }

@@ -35,7 +35,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 		AllowOrigins:     corsOrigins,
 		AllowCredentials: true,
 		AllowHeaders:     []string{echo.HeaderContentType},
-		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions},
+		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
 	}))
 	e.Use(middleware.BodyLimit(maxBodySize))
 
@@ -57,6 +57,8 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 
 	api(http.MethodGet, "/chat/list", a.handleListChats(), a.requireLogin)
 	api(http.MethodPost, "/chat/create", a.handleCreateChat(), a.requireLogin)
+	api(http.MethodPatch, "/chat/:id", a.handleRenameChat(), a.requireLogin)
+	api(http.MethodDelete, "/chat/:id", a.handleDeleteChat(), a.requireLogin)
 	api(http.MethodGet, "/chat/:id/messages", a.handleChatMessages(), a.requireLogin)
 
 	api(http.MethodGet, "/branding", a.handleBranding())

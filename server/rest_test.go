@@ -266,6 +266,7 @@ func TestCORS(t *testing.T) {
 		resp.Header.Get("Access-Control-Allow-Origin") != testOrigin ||
 		resp.Header.Get("Access-Control-Allow-Credentials") != "true" ||
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "DELETE") ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "PATCH") ||
 		!strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "content-type") {
 		t.Fatalf("preflight from allowed origin: %d %v", resp.StatusCode, resp.Header)
 	}

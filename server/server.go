@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		Logger:   logger,
 		Version:  version,
 		OnLogout: app.sockets.DisconnectSession,
+		StopTurn: app.sockets.StopTurn,
 		Ready:    app.ready,
 	}
 	// Socket.IO is routed before Echo so that Echo's body limit and

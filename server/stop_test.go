@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amanda-platform/amanda-backend/fakeai"
 )
@@ -60,4 +63,26 @@ func TestStopGenerationStoresWhatStreamed(t *testing.T) {
 	if e := c.next(); e.Event != "error" || e.field(t, "message") != "Access denied" {
 		t.Fatalf("stopping another user's chat: %s %s", e.Event, e.Data)
 	}
+}
+
+func TestDeletingAChatStopsItsReply(t *testing.T) {
+	u, c := chatSocket(t, "delete-streaming@example.com", fakeai.Options{Tokens: fakeTokens})
+	// Eight tokens a second apart: unstopped, the reply would run 8 s.
+	c.sendMessage(u.chatID, "a long one please [slow:1000]")
+	if e := c.next(); e.Event != "message_token" {
+		t.Fatalf("got %s %s", e.Event, e.Data)
+	}
+	start := time.Now()
+	expect(t, u.do("DELETE", fmt.Sprintf("/api/chat/%d", u.chatID), nil), http.StatusOK, "")
+	// The reply ends at once: stopped, or refused a store in a chat that is gone.
+	for {
+		e := c.next()
+		if e.Event == "message_complete" || e.Event == "error" {
+			break
+		}
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("the reply went on %s after its chat was deleted", took)
+	}
+	expect(t, u.do("GET", fmt.Sprintf("/api/chat/%d/messages", u.chatID), nil), http.StatusNotFound, "Chat not found")
 }

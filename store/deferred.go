@@ -109,8 +109,25 @@ func (d *deferred) ListChats(ctx context.Context, userID int64) ([]ChatSummary, 
 	return call(d, func(s Store) ([]ChatSummary, error) { return s.ListChats(ctx, userID) })
 }
 
+func (d *deferred) ListChatsPage(ctx context.Context, userID int64, after *ChatCursor, limit int) (ChatPage, error) {
+	return call(d, func(s Store) (ChatPage, error) { return s.ListChatsPage(ctx, userID, after, limit) })
+}
+
+func (d *deferred) RenameChat(ctx context.Context, userID, chatID int64, title string) (ChatSummary, error) {
+	return call(d, func(s Store) (ChatSummary, error) { return s.RenameChat(ctx, userID, chatID, title) })
+}
+
+func (d *deferred) DeleteChat(ctx context.Context, userID, chatID int64) error {
+	_, err := call(d, func(s Store) (struct{}, error) { return struct{}{}, s.DeleteChat(ctx, userID, chatID) })
+	return err
+}
+
 func (d *deferred) Messages(ctx context.Context, userID, chatID int64) ([]Message, error) {
 	return call(d, func(s Store) ([]Message, error) { return s.Messages(ctx, userID, chatID) })
+}
+
+func (d *deferred) MessagesPage(ctx context.Context, userID, chatID, before int64, limit int) (MessagePage, error) {
+	return call(d, func(s Store) (MessagePage, error) { return s.MessagesPage(ctx, userID, chatID, before, limit) })
 }
 
 func (d *deferred) AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error) {

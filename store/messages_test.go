@@ -150,3 +150,98 @@ func TestMessagesOfAnUnknownChat(t *testing.T) {
 		}
 	})
 }
+
+func TestRenamedChatKeepsItsTitle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, _ string) {
+		ctx := context.Background()
+		user := mustUser(t, s, "ada@example.com")
+
+		renamedFirst := mustChat(t, s, user.ID)
+		if _, err := s.RenameChat(ctx, user.ID, renamedFirst.ID, "My title"); err != nil {
+			t.Fatalf("RenameChat: %v", err)
+		}
+		mustMessage(t, s, renamedFirst.ID, store.RoleUser, "hello")
+		if got, err := s.ChatByID(ctx, renamedFirst.ID); err != nil || got.Title != "My title" {
+			t.Errorf("renamed, then a first message: title = %q, %v; want the rename", got.Title, err)
+		}
+
+		talkedFirst := mustChat(t, s, user.ID)
+		mustMessage(t, s, talkedFirst.ID, store.RoleUser, "hello")
+		if _, err := s.RenameChat(ctx, user.ID, talkedFirst.ID, "My title"); err != nil {
+			t.Fatalf("RenameChat: %v", err)
+		}
+		mustMessage(t, s, talkedFirst.ID, store.RoleUser, "again")
+		if got, err := s.ChatByID(ctx, talkedFirst.ID); err != nil || got.Title != "My title" {
+			t.Errorf("a first message, then renamed: title = %q, %v; want the rename", got.Title, err)
+		}
+	})
+}
+
+func TestOldUntitledChatTakesTheFirstMessagesTitle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, databaseURL string) {
+		user := mustUser(t, s, "ada@example.com")
+		chatID := storetest.Scalar[int64](t, databaseURL,
+			`INSERT INTO chats (user_id, title, created_at) VALUES ($1, NULL, '2025-01-02 03:04:05.000000') RETURNING id`, user.ID)
+		mustMessage(t, s, chatID, store.RoleUser, "hello")
+		if got, err := s.ChatByID(context.Background(), chatID); err != nil || got.Title != "title: hello" {
+			t.Errorf("title = %q, %v; want the first message's", got.Title, err)
+		}
+	})
+}
+
+func TestMessagesPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, _ string) {
+		ctx := context.Background()
+		user := mustUser(t, s, "ada@example.com")
+		chat := mustChat(t, s, user.ID)
+		other := mustChat(t, s, user.ID)
+		var stored []store.Message
+		for i := range 5 {
+			stored = append(stored, mustMessage(t, s, chat.ID, store.RoleUser, fmt.Sprint("message ", i)))
+			mustMessage(t, s, other.ID, store.RoleUser, "elsewhere")
+		}
+
+		cases := []struct {
+			name          string
+			before        int64
+			limit         int
+			want          []store.Message
+			wantOlderOnes bool
+		}{
+			{"newest", 0, 2, stored[3:], true},
+			{"before the newest two", stored[3].ID, 2, stored[1:3], true},
+			{"the oldest", stored[1].ID, 2, stored[:1], false},
+			{"exactly all", 0, 5, stored, false},
+			{"more than all", 0, 200, stored, false},
+			{"before the first", stored[0].ID, 2, []store.Message{}, false},
+			{"before an id past the end", stored[4].ID + 1000, 1, stored[4:], true},
+		}
+		for _, tc := range cases {
+			page, err := s.MessagesPage(ctx, user.ID, chat.ID, tc.before, tc.limit)
+			if err != nil {
+				t.Fatalf("%s: MessagesPage: %v", tc.name, err)
+			}
+			if page.HasMore != tc.wantOlderOnes || page.Messages == nil || len(page.Messages) != len(tc.want) {
+				t.Errorf("%s: MessagesPage = %+v, want %+v (has more: %v)", tc.name, page, tc.want, tc.wantOlderOnes)
+				continue
+			}
+			for i := range tc.want {
+				if page.Messages[i] != tc.want[i] {
+					t.Errorf("%s: message %d = %+v, want %+v", tc.name, i, page.Messages[i], tc.want[i])
+				}
+			}
+		}
+
+		empty, err := s.MessagesPage(ctx, user.ID, mustChat(t, s, user.ID).ID, 0, 50)
+		if err != nil || empty.Messages == nil || len(empty.Messages) != 0 || empty.HasMore {
+			t.Errorf("MessagesPage of an empty chat = %#v, %v; want an empty, non-nil list", empty, err)
+		}
+		stranger := mustUser(t, s, "grace@example.com")
+		_, err = s.MessagesPage(ctx, stranger.ID, chat.ID, 0, 50)
+		wantErr(t, "MessagesPage of another user's chat", err, store.ErrNotOwner)
+		_, err = s.MessagesPage(ctx, stranger.ID, chat.ID, stored[0].ID, 50)
+		wantErr(t, "an empty page of another user's chat", err, store.ErrNotOwner)
+		_, err = s.MessagesPage(ctx, user.ID, chat.ID+1000, 0, 50)
+		wantErr(t, "MessagesPage unknown", err, store.ErrNotFound)
+	})
+}

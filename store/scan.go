@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // rowScanner is a single result row. pgx.Row, pgx.Rows, *sql.Row and
@@ -118,6 +119,35 @@ func chatMessages(messages []Message, err error, userID int64, chat func() (Chat
 		return nil, fmt.Errorf("store: unable to list messages: %w", err)
 	}
 	return messages, nil
+}
+
+// chatPage finishes ListChatsPage for both stores: chats are the rows of a
+// query for limit+1, the last one there only when another page follows.
+func chatPage(chats []ChatSummary, limit int) ChatPage {
+	if len(chats) <= limit {
+		return ChatPage{Chats: chats}
+	}
+	last := chats[limit-1]
+	return ChatPage{
+		Chats: chats[:limit],
+		Next:  &ChatCursor{LastMessageTime: last.LastMessageTime, ID: last.ID},
+	}
+}
+
+// messagePage finishes MessagesPage for both stores, as chatMessages does
+// Messages: newestFirst are the rows of a query for limit+1, the last
+// (oldest) one there only when older messages exist.
+func messagePage(newestFirst []Message, err error, limit int, userID int64, chat func() (Chat, error)) (MessagePage, error) {
+	messages, err := chatMessages(newestFirst, err, userID, chat)
+	if err != nil {
+		return MessagePage{}, err
+	}
+	page := MessagePage{Messages: messages, HasMore: len(messages) > limit}
+	if page.HasMore {
+		page.Messages = messages[:limit]
+	}
+	slices.Reverse(page.Messages)
+	return page, nil
 }
 
 // ownedBy finishes a chat lookup for both stores, where ownership is

@@ -53,6 +53,20 @@ type ChatSummary struct {
 	MessageCount    int
 }
 
+// ChatCursor is a chat's place in the chat list's order: its
+// LastMessageTime (zero for an old chat with no time at all) and its ID.
+type ChatCursor struct {
+	LastMessageTime time.Time
+	ID              int64
+}
+
+// ChatPage is one page of the chat list.
+type ChatPage struct {
+	Chats []ChatSummary
+	// Next is where the following page starts; nil on the last page.
+	Next *ChatCursor
+}
+
 // Message is one turn of a chat.
 type Message struct {
 	ID        int64
@@ -60,6 +74,13 @@ type Message struct {
 	Role      string
 	Content   string
 	Timestamp time.Time
+}
+
+// MessagePage is one page of a chat's messages, oldest first.
+type MessagePage struct {
+	Messages []Message
+	// HasMore is true when older messages exist.
+	HasMore bool
 }
 
 // Store is the application's data access.
@@ -80,13 +101,31 @@ type Store interface {
 	OwnedChat(ctx context.Context, userID, chatID int64) (Chat, error)
 	// ListChats returns a user's chats, most recent activity first, in one query.
 	ListChats(ctx context.Context, userID int64) ([]ChatSummary, error)
+	// ListChatsPage returns up to limit of a user's chats in ListChats'
+	// order, starting after the chat at after (nil: from the top), in one
+	// query. The page follows the cursor's key, not an offset, so new chats
+	// and messages do not shift it; a chat whose activity changes between
+	// pages moves in the order and may be seen twice or not at all.
+	ListChatsPage(ctx context.Context, userID int64, after *ChatCursor, limit int) (ChatPage, error)
+	// RenameChat sets the title of a chat of userID's and returns it:
+	// ErrNotFound when the chat does not exist, ErrNotOwner when it is
+	// another user's.
+	RenameChat(ctx context.Context, userID, chatID int64, title string) (ChatSummary, error)
+	// DeleteChat deletes a chat of userID's with its messages: ErrNotFound
+	// when the chat does not exist, ErrNotOwner when it is another user's.
+	DeleteChat(ctx context.Context, userID, chatID int64) error
 
 	// Messages returns the messages of a chat of userID's, oldest first, in
 	// one query; ErrNotFound when the chat does not exist and ErrNotOwner
 	// when it is another user's (asked only when no message came back).
 	Messages(ctx context.Context, userID, chatID int64) ([]Message, error)
+	// MessagesPage returns the newest limit messages of a chat of userID's
+	// whose ids are below before (0: no bound), oldest first, in one query;
+	// errors as Messages. Pages go by id, the order messages were stored in.
+	MessagesPage(ctx context.Context, userID, chatID, before int64, limit int) (MessagePage, error)
 	// AddUserMessage stores a user message; when it is the chat's first
-	// message, the chat's title becomes title, atomically.
+	// message and the chat still has DefaultChatTitle (it was not renamed),
+	// the chat's title becomes title, atomically.
 	AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error)
 	// AddAssistantMessage stores an assistant message.
 	AddAssistantMessage(ctx context.Context, chatID int64, content string) (Message, error)
