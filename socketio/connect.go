@@ -69,9 +69,11 @@ func (s *Server) onConnection(sock *socket.Socket) {
 		sock.Disconnect(true)
 		return
 	}
+	// Released before the socket joins the rooms other instances look
+	// into: the Redis adapter encodes a fetched socket's handshake.
+	releaseHandshake(sock)
 	sock.Join(sessionRoom(user.SessionID))
 	sock.Join(userRoom(user.UserID))
-	releaseHandshake(sock)
 	s.watchQueue(sock, user)
 	for _, ev := range s.events() {
 		_ = sock.On(ev.name, func(args ...any) {
