@@ -43,6 +43,7 @@ const (
 	KindNothingToStop
 	KindInvalidTitle
 	KindInvalidPaging
+	KindInvalidSearch
 
 	// Voice.
 	KindVoiceDisabled
@@ -106,6 +107,7 @@ var texts = [kindCount]text{
 	KindNothingToStop:     {http.StatusConflict, "No reply in progress", ""},
 	KindInvalidTitle:      {http.StatusBadRequest, "Title must be 1 to 100 characters", ""},
 	KindInvalidPaging:     {http.StatusBadRequest, "Invalid paging parameters", ""},
+	KindInvalidSearch:     {http.StatusBadRequest, "Search text must be 1 to 200 characters", ""},
 
 	KindVoiceDisabled:      {http.StatusNotImplemented, "Voice features are not enabled", ""},
 	KindInvalidAudio:       {http.StatusBadRequest, "Invalid audio data", ""},

@@ -60,6 +60,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 	api(http.MethodPatch, "/chat/:id", a.handleRenameChat(), a.requireLogin)
 	api(http.MethodDelete, "/chat/:id", a.handleDeleteChat(), a.requireLogin)
 	api(http.MethodGet, "/chat/:id/messages", a.handleChatMessages(), a.requireLogin)
+	api(http.MethodGet, "/chat/search", a.handleSearch(), a.requireLogin)
 
 	api(http.MethodGet, "/branding", a.handleBranding())
 	api(http.MethodPost, "/branding/reload", a.handleBrandingReload())

@@ -138,6 +138,10 @@ func (d *deferred) AddAssistantMessage(ctx context.Context, chatID int64, conten
 	return call(d, func(s Store) (Message, error) { return s.AddAssistantMessage(ctx, chatID, content) })
 }
 
+func (d *deferred) Search(ctx context.Context, userID int64, query string, limit int) ([]SearchResult, error) {
+	return call(d, func(s Store) ([]SearchResult, error) { return s.Search(ctx, userID, query, limit) })
+}
+
 func (d *deferred) Sessions() SessionTable { return deferredSessions{d} }
 
 func (d *deferred) Stats() PoolStats {

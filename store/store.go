@@ -83,6 +83,24 @@ type MessagePage struct {
 	HasMore bool
 }
 
+// SearchResult is one message found by Store.Search, with its chat's title.
+type SearchResult struct {
+	ChatID    int64
+	ChatTitle string
+	MessageID int64
+	Role      string
+	// Snippet is a short part of the content around the match, the
+	// matched words between SnippetStart and SnippetStop.
+	Snippet   string
+	Timestamp time.Time
+}
+
+// The marks around matched words in SearchResult.Snippet.
+const (
+	SnippetStart = "«"
+	SnippetStop  = "»"
+)
+
 // Store is the application's data access.
 type Store interface {
 	// CreateUser inserts a user; ErrEmailTaken when the email exists.
@@ -129,6 +147,12 @@ type Store interface {
 	AddUserMessage(ctx context.Context, chatID int64, content, title string) (Message, error)
 	// AddAssistantMessage stores an assistant message.
 	AddAssistantMessage(ctx context.Context, chatID int64, content string) (Message, error)
+
+	// Search finds up to limit messages of userID's chats whose content
+	// holds every word of query (full-text: whole words, any order, case
+	// insensitive), best match first and, among equals, newest first, in
+	// one query. A query with no words (only punctuation) finds nothing.
+	Search(ctx context.Context, userID int64, query string, limit int) ([]SearchResult, error)
 
 	// Sessions is the server-side session table in the application database.
 	Sessions() SessionTable
