@@ -138,6 +138,11 @@ func (d *deferred) AddAssistantMessage(ctx context.Context, chatID int64, conten
 	return call(d, func(s Store) (Message, error) { return s.AddAssistantMessage(ctx, chatID, content) })
 }
 
+func (d *deferred) ExportUser(ctx context.Context, userID int64, visit func(Chat, *Message) error) error {
+	_, err := call(d, func(s Store) (struct{}, error) { return struct{}{}, s.ExportUser(ctx, userID, visit) })
+	return err
+}
+
 func (d *deferred) Sessions() SessionTable { return deferredSessions{d} }
 
 func (d *deferred) Stats() PoolStats {

@@ -130,6 +130,16 @@ type Store interface {
 	// AddAssistantMessage stores an assistant message.
 	AddAssistantMessage(ctx context.Context, chatID int64, content string) (Message, error)
 
+	// ExportUser walks everything userID has: each chat by id, calling
+	// visit(chat, nil) as it begins, then visit(chat, &message) for each of
+	// its messages by id (an empty chat gets only the first call; a user
+	// with no chats, none). It is one query read row by row from the
+	// database cursor, so memory does not grow with the data, and it sees
+	// one consistent snapshot. The query's connection stays in use until
+	// ExportUser returns. An error of visit stops the walk and is returned
+	// as it is.
+	ExportUser(ctx context.Context, userID int64, visit func(chat Chat, message *Message) error) error
+
 	// Sessions is the server-side session table in the application database.
 	Sessions() SessionTable
 
