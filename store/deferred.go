@@ -142,6 +142,11 @@ func (d *deferred) Search(ctx context.Context, userID int64, query string, limit
 	return call(d, func(s Store) ([]SearchResult, error) { return s.Search(ctx, userID, query, limit) })
 }
 
+func (d *deferred) ExportUser(ctx context.Context, userID int64, visit func(Chat, *Message) error) error {
+	_, err := call(d, func(s Store) (struct{}, error) { return struct{}{}, s.ExportUser(ctx, userID, visit) })
+	return err
+}
+
 func (d *deferred) Sessions() SessionTable { return deferredSessions{d} }
 
 func (d *deferred) Stats() PoolStats {

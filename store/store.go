@@ -154,6 +154,16 @@ type Store interface {
 	// one query. A query with no words (only punctuation) finds nothing.
 	Search(ctx context.Context, userID int64, query string, limit int) ([]SearchResult, error)
 
+	// ExportUser walks everything userID has: each chat by id, calling
+	// visit(chat, nil) as it begins, then visit(chat, &message) for each of
+	// its messages by id (an empty chat gets only the first call; a user
+	// with no chats, none). It is one query read row by row from the
+	// database cursor, so memory does not grow with the data, and it sees
+	// one consistent snapshot. The query's connection stays in use until
+	// ExportUser returns. An error of visit stops the walk and is returned
+	// as it is.
+	ExportUser(ctx context.Context, userID int64, visit func(chat Chat, message *Message) error) error
+
 	// Sessions is the server-side session table in the application database.
 	Sessions() SessionTable
 
