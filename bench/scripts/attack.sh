@@ -15,7 +15,9 @@
 set -euo pipefail
 binary=$(realpath "$1"); label=$2
 bench=${BENCH:-/tmp/bench}
-port=5302 ai_port=50302
+# Below the ephemeral range (32768-60999), where a connection of the
+# loopback load may hold a port.
+port=25302 ai_port=25303
 work=$(mktemp -d)
 server_pid=
 

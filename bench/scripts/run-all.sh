@@ -13,7 +13,9 @@
 set -euo pipefail
 binary=$(realpath "$1"); label=$2; database=${3:-}
 bench=${BENCH:-/tmp/bench}
-port=5301 ai_port=50301
+# Below the ephemeral range (32768-60999), where a connection of the
+# loopback load may hold a port.
+port=25301 ai_port=25304
 work=$(mktemp -d)
 trap 'pkill -f "^$work/server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
