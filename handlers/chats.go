@@ -40,7 +40,7 @@ func (a *API) handleListChats() echo.HandlerFunc {
 			if err != nil {
 				return apperr.Internal(err)
 			}
-			return c.JSON(http.StatusOK, map[string]any{"chats": newChatsJSON(chats), "next_cursor": nil})
+			return c.JSON(http.StatusOK, map[string]any{"chats": eachJSON(chats, newChatJSON), "next_cursor": nil})
 		}
 		limit, after, err := chatListPaging(query)
 		if err != nil {
@@ -55,7 +55,7 @@ func (a *API) handleListChats() echo.HandlerFunc {
 			cursor := encodeChatCursor(*page.Next)
 			next = &cursor
 		}
-		return c.JSON(http.StatusOK, map[string]any{"chats": newChatsJSON(page.Chats), "next_cursor": next})
+		return c.JSON(http.StatusOK, map[string]any{"chats": eachJSON(page.Chats, newChatJSON), "next_cursor": next})
 	}
 }
 
@@ -125,7 +125,7 @@ func (a *API) handleChatMessages() echo.HandlerFunc {
 			if err != nil {
 				return chat.StoreError(err)
 			}
-			return c.JSON(http.StatusOK, map[string]any{"messages": newMessagesJSON(messages), "has_more": false})
+			return c.JSON(http.StatusOK, map[string]any{"messages": eachJSON(messages, newMessageJSON), "has_more": false})
 		}
 		limit, before, err := messagePaging(query)
 		if err != nil {
@@ -135,7 +135,7 @@ func (a *API) handleChatMessages() echo.HandlerFunc {
 		if err != nil {
 			return chat.StoreError(err)
 		}
-		return c.JSON(http.StatusOK, map[string]any{"messages": newMessagesJSON(page.Messages), "has_more": page.HasMore})
+		return c.JSON(http.StatusOK, map[string]any{"messages": eachJSON(page.Messages, newMessageJSON), "has_more": page.HasMore})
 	}
 }
 

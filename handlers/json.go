@@ -42,10 +42,11 @@ func newChatJSON(ch store.ChatSummary) chatJSON {
 	}
 }
 
-func newChatsJSON(chats []store.ChatSummary) []chatJSON {
-	out := make([]chatJSON, len(chats))
-	for i, ch := range chats {
-		out[i] = newChatJSON(ch)
+// eachJSON is every item as the client sees it: never null, [] for none.
+func eachJSON[T, J any](items []T, toJSON func(T) J) []J {
+	out := make([]J, len(items))
+	for i, item := range items {
+		out[i] = toJSON(item)
 	}
 	return out
 }
@@ -58,10 +59,6 @@ type messageJSON struct {
 	Timestamp Time   `json:"timestamp"`
 }
 
-func newMessagesJSON(messages []store.Message) []messageJSON {
-	out := make([]messageJSON, len(messages))
-	for i, m := range messages {
-		out[i] = messageJSON{ID: m.ID, ChatID: m.ChatID, Role: m.Role, Content: m.Content, Timestamp: Time(m.Timestamp)}
-	}
-	return out
+func newMessageJSON(m store.Message) messageJSON {
+	return messageJSON{ID: m.ID, ChatID: m.ChatID, Role: m.Role, Content: m.Content, Timestamp: Time(m.Timestamp)}
 }

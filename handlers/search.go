@@ -42,7 +42,7 @@ func (a *API) handleSearch() echo.HandlerFunc {
 		if err != nil {
 			return apperr.Internal(err)
 		}
-		return c.JSON(http.StatusOK, map[string]any{"results": newSearchResultsJSON(results)})
+		return c.JSON(http.StatusOK, map[string]any{"results": eachJSON(results, newSearchResultJSON)})
 	}
 }
 
@@ -55,13 +55,9 @@ type searchResultJSON struct {
 	Timestamp Time   `json:"timestamp"`
 }
 
-func newSearchResultsJSON(results []store.SearchResult) []searchResultJSON {
-	out := make([]searchResultJSON, len(results))
-	for i, r := range results {
-		out[i] = searchResultJSON{
-			ChatID: r.ChatID, ChatTitle: r.ChatTitle, MessageID: r.MessageID,
-			Role: r.Role, Snippet: r.Snippet, Timestamp: Time(r.Timestamp),
-		}
+func newSearchResultJSON(r store.SearchResult) searchResultJSON {
+	return searchResultJSON{
+		ChatID: r.ChatID, ChatTitle: r.ChatTitle, MessageID: r.MessageID,
+		Role: r.Role, Snippet: r.Snippet, Timestamp: Time(r.Timestamp),
 	}
-	return out
 }
