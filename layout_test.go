@@ -14,7 +14,7 @@ const module = "github.com/amanda-platform/amanda-backend"
 // placed in the table on purpose.
 var layout = map[string][]string{
 	"":                  {"server", "fakeai"},
-	"server":            {"aiclient", "auth", "branding", "chat", "handlers", "lease", "logging", "metrics", "ratelimit", "session", "socketio", "speech", "store"},
+	"server":            {"aiclient", "auth", "branding", "chat", "handlers", "lease", "logging", "metrics", "ratelimit", "session", "socketio", "speech", "store", "turnlog"},
 	"server/servertest": {"server", "store/storetest"},
 	"handlers":          {"apperr", "chat", "store", "session", "auth", "branding", "ratelimit", "metrics", "logging"},
 	"socketio":          {"apperr", "chat", "session", "speech", "ratelimit", "metrics", "logging"},
@@ -28,6 +28,8 @@ var layout = map[string][]string{
 	"metrics":           nil,
 	"logging":           nil,
 	"lease":             nil,
+	"turnlog":           {"chat"},
+	"chat/turnlogtest":  {"chat"},
 	"redistest":         nil,
 	"branding":          nil,
 	"aiclient":          {"proto"},

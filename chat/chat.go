@@ -26,8 +26,8 @@ type ReplyStreamer interface {
 // Sink is where a turn reports, as it happens. Its methods are called from
 // the turn's goroutine, one at a time.
 type Sink interface {
-	// Token is one non-empty chunk of the reply, in order.
-	Token(text string) error
+	// Token is one non-empty chunk of the reply, numbered 1, 2, … by seq.
+	Token(seq int, text string) error
 	// Complete is the reply, stored.
 	Complete(messageID int64, fullText string)
 	// Stopped is a reply stopped on request: what had streamed, stored as
@@ -47,6 +47,9 @@ type Turn struct {
 	// AfterReply, when set, runs with the stored reply (voice speaks it).
 	AfterReply func(ctx context.Context, reply string)
 	Sink       Sink
+	// Origin names the sink's client (a socket id) in the turn log, so
+	// that following the log skips whom the sink already tells.
+	Origin string
 }
 
 // Typed is the Text of a typed message.
@@ -70,14 +73,19 @@ type Service struct {
 	metrics *metrics.Metrics
 	logger  *slog.Logger
 	locker  Locker
+	log     TurnLog
 	queue   *queue
 }
 
 // New is a Service with nothing queued. locker is nil for an instance that
-// runs alone: its queue alone orders each chat's turns.
-func New(db store.Store, ai ReplyStreamer, locker Locker, meters *metrics.Metrics, logger *slog.Logger) *Service {
-	return &Service{store: db, ai: ai, locker: locker, metrics: meters, logger: logger, queue: newQueue(logger)}
+// runs alone: its queue alone orders each chat's turns. log keeps the
+// running turns (a MemoryTurnLog for an instance alone).
+func New(db store.Store, ai ReplyStreamer, locker Locker, log TurnLog, meters *metrics.Metrics, logger *slog.Logger) *Service {
+	return &Service{store: db, ai: ai, locker: locker, log: log, metrics: meters, logger: logger, queue: newQueue(logger)}
 }
+
+// Log is where the running turns are kept, to follow them.
+func (s *Service) Log() TurnLog { return s.log }
 
 // MaxMessageBytes bounds one typed message.
 const MaxMessageBytes = 32 << 10
@@ -147,6 +155,7 @@ func (s *Service) lockedReply(ctx context.Context, turn Turn, text string) (stri
 		unlock, err := s.locker.Lock(ctx, turn.ChatID)
 		if err == nil {
 			defer unlock()
+			s.recoverTurn(ctx, turn.ChatID)
 		} else if ctx.Err() == nil {
 			s.logger.Warn("chat lock unavailable; the turn runs without it", "chat_id", turn.ChatID, "error", err)
 		}

@@ -20,24 +20,25 @@ func (s *Service) reply(ctx context.Context, turn Turn, text string) (string, bo
 	// Saved before the AI is called, and with a context of its own, so the
 	// user's message is never lost.
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	_, err := s.store.AddUserMessage(saveCtx, turn.ChatID, text, Title(text))
+	message, err := s.store.AddUserMessage(saveCtx, turn.ChatID, text, Title(text))
 	cancel()
 	if err != nil {
 		log.Error("unable to store user message", "error", err)
 		turn.Sink.Error(apperr.Wrap(apperr.KindSaveMessageFailed, err))
 		return "", false
 	}
+	// From here on, every step is kept in the turn log too.
+	turn.Sink = s.recorded(ctx, turn, message)
 
 	done := s.metrics.ReplyStarted()
 	defer done()
-	start, streamed := time.Now(), false
+	start, seq := time.Now(), 0
 	full, streamErr := s.ai.StreamReply(ctx, turn.UserID, turn.ChatID, text, func(chunk string) error {
-		if !streamed {
-			streamed = true
+		if seq++; seq == 1 {
 			s.metrics.FirstToken(time.Since(start))
 		}
 		s.metrics.TokensStreamed(1)
-		return turn.Sink.Token(chunk)
+		return turn.Sink.Token(seq, chunk)
 	})
 	if errors.Is(context.Cause(ctx), errStopped) {
 		return s.stopped(turn, full)

@@ -113,11 +113,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	limits := newLimits(cfg, meters, logger)
 	app.closers = append(app.closers, limits.Close)
 
-	queue, locker := newMessageQueue(cfg, logger)
-	if queue != nil {
-		app.closers = append(app.closers, queue.Close)
-	}
-	app.chat = chat.New(db, ai, locker, meters, logger)
+	shared := newFleet(cfg, logger)
+	app.closers = append(app.closers, shared.close...)
+	app.chat = chat.New(db, ai, shared.locker, shared.turns, meters, logger)
 	app.sockets = socketio.New(socketio.Config{
 		Sessions:           sessions,
 		Chat:               app.chat,
@@ -131,7 +129,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		ConnectTimeout:     cfg.SocketConnectTimeout.Duration,
 		MaxPendingSessions: cfg.SocketMaxPending,
 		AudioBudget:        int64(cfg.VoiceAudioBudgetMB) << 20,
-		MessageQueue:       queue,
+		MessageQueue:       shared.queue,
 	})
 	api := &handlers.API{
 		Store:    db,
@@ -168,6 +166,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	app.cancel = cancel
 	go sessions.RunPurger(bg, sessionPurgeInterval, logger)
+	if shared.locker != nil {
+		go sweepOrphans(bg, app.chat)
+	}
 	return app, nil
 }
 

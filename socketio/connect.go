@@ -61,6 +61,7 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	s.Metrics.SocketConnected()
 	_ = sock.On("disconnect", func(...any) {
 		user.cancel()
+		s.unwatchAll(sock)
 		s.sockets.add(user.UserID, -1)
 		s.Metrics.SocketDisconnected()
 	})

@@ -8,6 +8,8 @@ const (
 	evSendVoiceMessage = "send_voice_message"
 	evTextToSpeech     = "text_to_speech"
 	evStopGeneration   = "stop_generation"
+	evWatchChat        = "watch_chat"
+	evUnwatchChat      = "unwatch_chat"
 
 	evMessageToken     = "message_token"
 	evMessageComplete  = "message_complete"
@@ -15,6 +17,8 @@ const (
 	evVoiceProcessing  = "voice_processing"
 	evVoiceTranscribed = "voice_transcribed"
 	evVoiceResponse    = "voice_response"
+	evChatState        = "chat_state"
+	evUserMessage      = "user_message"
 )
 
 // event is one client event the server handles.
@@ -31,6 +35,8 @@ func (s *Server) events() []event {
 		{evSendVoiceMessage, s.onSendVoiceMessage, true},
 		{evTextToSpeech, s.onTextToSpeech, false},
 		{evStopGeneration, s.onStopGeneration, false},
+		{evWatchChat, s.onWatchChat, false},
+		{evUnwatchChat, s.onUnwatchChat, false},
 	}
 }
 
@@ -56,6 +62,18 @@ type (
 		ChatID    int64  `json:"chat_id"`
 		Stopped   bool   `json:"stopped"`
 	}
+	chatStateEvent struct {
+		ChatID    int64 `json:"chat_id"`
+		Streaming bool  `json:"streaming"`
+		Seq       int   `json:"seq"`
+	}
+	// userMessageEvent is another socket's message, to a chat's watchers.
+	userMessageEvent struct {
+		ChatID    int64  `json:"chat_id"`
+		MessageID int64  `json:"message_id"`
+		Content   string `json:"content"`
+		Timestamp string `json:"timestamp"`
+	}
 	// errorEvent names the chat when the error is about one.
 	errorEvent struct {
 		Message string `json:"message"`
@@ -72,3 +90,13 @@ type (
 		Format string `json:"format"`
 	}
 )
+
+// newStoppedEvent is message_complete of a stopped reply; messageID 0 is
+// nothing stored.
+func newStoppedEvent(chatID, messageID int64, fullText string) stoppedEvent {
+	event := stoppedEvent{FullText: fullText, ChatID: chatID, Stopped: true}
+	if messageID != 0 {
+		event.MessageID = &messageID
+	}
+	return event
+}

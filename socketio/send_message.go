@@ -19,7 +19,7 @@ func (s *Server) onSendMessage(sock *socket.Socket, user *socketUser, args []any
 		err = s.Chat.CheckChat(user.ctx, user.UserID, chatID)
 	}
 	if err == nil {
-		err = s.Chat.Submit(chat.Turn{UserID: user.UserID, ChatID: chatID, Text: chat.Typed(text), Sink: newSink(sock, chatID)})
+		err = s.Chat.Submit(chat.Turn{UserID: user.UserID, ChatID: chatID, Text: chat.Typed(text), Sink: newSink(sock, chatID), Origin: string(sock.Id())})
 	}
 	if err != nil {
 		s.refuse(sock, chatID, err)
@@ -36,19 +36,16 @@ func (s *Server) refuse(sock *socket.Socket, chatID int64, err error) {
 	emitChatError(sock, chatID, err)
 }
 
-// sink emits a chat turn's results to the socket that sent the message,
-// numbering its tokens.
+// sink emits a chat turn's results to the socket that sent the message.
 type sink struct {
 	sock   *socket.Socket
 	chatID int64
-	seq    int
 }
 
 func newSink(sock *socket.Socket, chatID int64) *sink { return &sink{sock: sock, chatID: chatID} }
 
-func (k *sink) Token(text string) error {
-	k.seq++
-	return emit(k.sock, evMessageToken, tokenEvent{Text: text, ChatID: k.chatID, Seq: k.seq})
+func (k *sink) Token(seq int, text string) error {
+	return emit(k.sock, evMessageToken, tokenEvent{Text: text, ChatID: k.chatID, Seq: seq})
 }
 
 func (k *sink) Complete(messageID int64, fullText string) {
@@ -56,11 +53,7 @@ func (k *sink) Complete(messageID int64, fullText string) {
 }
 
 func (k *sink) Stopped(messageID int64, fullText string) {
-	event := stoppedEvent{FullText: fullText, ChatID: k.chatID, Stopped: true}
-	if messageID != 0 {
-		event.MessageID = &messageID
-	}
-	_ = emit(k.sock, evMessageComplete, event)
+	_ = emit(k.sock, evMessageComplete, newStoppedEvent(k.chatID, messageID, fullText))
 }
 
 func (k *sink) Error(err error) { emitChatError(k.sock, k.chatID, err) }

@@ -82,12 +82,15 @@ type Server struct {
 	sessions sync.Map
 	// pending counts the sessions not signed in yet.
 	pending atomic.Int64
+	// watchers follow the chats that sockets here watch.
+	watchers watchers
 }
 
 // New builds the Socket.IO server: same CORS allow-list and cookie session
 // as REST, WebSocket and polling both.
 func New(cfg Config) *Server {
-	s := &Server{Config: cfg, audio: newAudioBudget(cfg.AudioBudget, cfg.Metrics)}
+	s := &Server{Config: cfg, audio: newAudioBudget(cfg.AudioBudget, cfg.Metrics),
+		watchers: watchers{chats: map[int64]*follower{}, bySocket: map[socket.SocketId]map[int64]bool{}}}
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
 	opts.SetPingInterval(25 * time.Second)

@@ -37,7 +37,7 @@ func (s *Server) onSendVoiceMessage(sock *socket.Socket, user *socketUser, args 
 	}
 	if err == nil {
 		err = s.Chat.Submit(chat.Turn{
-			UserID: user.UserID, ChatID: chatID, Sink: newSink(sock, chatID),
+			UserID: user.UserID, ChatID: chatID, Sink: newSink(sock, chatID), Origin: string(sock.Id()),
 			Text: func(ctx context.Context) (string, error) {
 				defer func() {
 					audio = nil // the rest of the turn needs only the text
