@@ -18,7 +18,9 @@ import (
 // its session table), the machine's Redis and one fake model.
 func startFleet(t *testing.T, opts fakeai.Options, configure ...func(*server.Config)) (a, b *servertest.Server) {
 	t.Helper()
-	redistest.Client(t) // Redis must be up: fail under CI, skip elsewhere
+	// Redis must be up (fail under CI, skip elsewhere); the fleet's keys
+	// (leases, turn logs) are the test's.
+	redistest.Options(t, 0, "amanda:*")
 	_, databaseURL := storetest.Postgres(t)
 	shared := append([]func(*server.Config){servertest.UseAI(t, fakeaitest.Start(t, opts)), fleetConfig(t, redistest.URL)}, configure...)
 	return servertest.Start(t, databaseURL, shared...), servertest.Start(t, databaseURL, shared...)

@@ -118,14 +118,20 @@ func (c *sioClient) disconnect() { c.send(map[string]any{"op": "disconnect"}) }
 // next is the next event, failing after a generous wait.
 func (c *sioClient) next() sioEvent {
 	c.t.Helper()
+	return c.nextWithin(20 * time.Second)
+}
+
+// nextWithin is the next event, failing after wait.
+func (c *sioClient) nextWithin(wait time.Duration) sioEvent {
+	c.t.Helper()
 	select {
 	case e, ok := <-c.events:
 		if !ok {
 			c.t.Fatal("the Node driver exited")
 		}
 		return e
-	case <-time.After(20 * time.Second):
-		c.t.Fatal("no Socket.IO event within 20s")
+	case <-time.After(wait):
+		c.t.Fatalf("no Socket.IO event within %s", wait)
 	}
 	return sioEvent{}
 }
