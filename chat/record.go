@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -92,12 +93,16 @@ func (s *Service) recoverTurn(ctx context.Context, chatID int64) {
 	end := Event{Kind: EventError, Text: apperr.Socket(apperr.New(apperr.KindAIUnavailable))}
 	if full.Len() > 0 {
 		stored, err := s.store.AddAssistantMessage(ctx, chatID, full.String())
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// The chat was deleted: nothing to store, the turn just ends.
+		case err != nil:
 			// Left listed, so that the next sweep tries again.
 			s.logger.Error("unable to store the reply of a turn whose instance died", "chat_id", chatID, "error", err)
 			return
+		default:
+			end.MessageID = stored.ID
 		}
-		end.MessageID = stored.ID
 	}
 	if err := s.log.Append(ctx, chatID, end); err != nil {
 		s.logger.Warn("unable to end a turn whose instance died", "chat_id", chatID, "error", err)
