@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -19,7 +20,11 @@ type MemoryTurnLog struct {
 	signals map[int64]*signal // chats someone waits on
 }
 
-type memoryTurn struct{ events []Event }
+// memoryTurn is one chat's turn; positions[i] is events[i].Pos as a number.
+type memoryTurn struct {
+	events    []Event
+	positions []uint64
+}
 
 // signal is closed by the next Append to its chat.
 type signal struct {
@@ -45,6 +50,7 @@ func (l *MemoryTurnLog) Append(_ context.Context, chatID int64, e Event) error {
 		l.turns[chatID] = turn
 	}
 	turn.events = append(turn.events, e)
+	turn.positions = append(turn.positions, l.last)
 	if e.Kind.Ends() {
 		time.AfterFunc(EndedTurnGrace, func() { l.drop(chatID, turn) })
 	}
@@ -101,12 +107,11 @@ func (l *MemoryTurnLog) after(chatID int64, after uint64) []Event {
 	if turn == nil {
 		return nil
 	}
-	for i, e := range turn.events {
-		if p, _ := strconv.ParseUint(e.Pos, 10, 64); p > after {
-			return append([]Event(nil), turn.events[i:]...)
-		}
+	i, _ := slices.BinarySearch(turn.positions, after+1)
+	if i == len(turn.events) {
+		return nil
 	}
-	return nil
+	return slices.Clone(turn.events[i:])
 }
 
 func (l *MemoryTurnLog) Last(_ context.Context, chatID int64) (Event, bool, error) {
