@@ -65,6 +65,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 
 	api(http.MethodGet, "/branding", a.handleBranding())
 	api(http.MethodPost, "/branding/reload", a.handleBrandingReload())
+	api(http.MethodGet, "/openapi.json", a.handleOpenAPI())
 	return e
 }
 

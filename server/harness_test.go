@@ -82,6 +82,7 @@ func (b *browser) doWithHeader(method, path string, body any, header http.Header
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	checkAgainstOpenAPI(b.t, req, resp, raw)
 	out := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
 	if len(raw) > 0 && json.Unmarshal(raw, &out.Body) != nil {
 		b.t.Fatalf("%s %s: body is not a JSON object: %q", method, path, raw)
