@@ -10,29 +10,34 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// OpenAPIDocument is the REST API's description (OpenAPI 3.0), written as
-// YAML to be read by people and served as JSON to be read by tools.
-//
-//go:embed openapi.yaml
-var OpenAPIDocument []byte
+// The API's descriptions, written as YAML to be read by people and served
+// as JSON to be read by tools: the REST routes (OpenAPI 3.0) and the
+// Socket.IO events (AsyncAPI 3).
+var (
+	//go:embed openapi.yaml
+	OpenAPIDocument []byte
+	//go:embed asyncapi.yaml
+	AsyncAPIDocument []byte
+)
 
-// openAPIJSON is OpenAPIDocument as JSON, converted once.
-func openAPIJSON() ([]byte, error) {
-	var doc map[string]any
-	if err := yaml.Unmarshal(OpenAPIDocument, &doc); err != nil {
-		return nil, fmt.Errorf("handlers: unable to read openapi.yaml: %w", err)
+// documentJSON is a YAML document as JSON.
+func documentJSON(name string, doc []byte) ([]byte, error) {
+	var tree map[string]any
+	if err := yaml.Unmarshal(doc, &tree); err != nil {
+		return nil, fmt.Errorf("handlers: unable to read %s: %w", name, err)
 	}
-	return json.Marshal(doc)
+	return json.Marshal(tree)
 }
 
-func (a *API) handleOpenAPI() echo.HandlerFunc {
-	doc, err := openAPIJSON()
+// handleDocument serves a document, converted once.
+func (a *API) handleDocument(name string, doc []byte) echo.HandlerFunc {
+	body, err := documentJSON(name, doc)
 	if err != nil {
-		// The document is embedded: only a broken build gets here, and a
-		// test reads it first.
+		// The documents are embedded: only a broken build gets here, and
+		// the tests read them first.
 		panic(err)
 	}
 	return func(c echo.Context) error {
-		return c.JSONBlob(http.StatusOK, doc)
+		return c.JSONBlob(http.StatusOK, body)
 	}
 }

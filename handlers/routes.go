@@ -65,7 +65,8 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 
 	api(http.MethodGet, "/branding", a.handleBranding())
 	api(http.MethodPost, "/branding/reload", a.handleBrandingReload())
-	api(http.MethodGet, "/openapi.json", a.handleOpenAPI())
+	api(http.MethodGet, "/openapi.json", a.handleDocument("openapi.yaml", OpenAPIDocument))
+	api(http.MethodGet, "/asyncapi.json", a.handleDocument("asyncapi.yaml", AsyncAPIDocument))
 	return e
 }
 
