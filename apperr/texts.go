@@ -24,6 +24,9 @@ const (
 	KindPasswordTooLong
 	KindEmailTaken
 	KindInvalidLogin
+	KindPasswordsRequired
+	KindPasswordRequired
+	KindInvalidPassword
 	KindUserNotFound
 	KindConnectRejected
 	KindTooManySockets
@@ -89,6 +92,9 @@ var texts = [kindCount]text{
 	KindPasswordTooLong:     {http.StatusBadRequest, "Password must be at most 1024 bytes long", ""},
 	KindEmailTaken:          {http.StatusConflict, "Email already registered", ""},
 	KindInvalidLogin:        {http.StatusUnauthorized, "Invalid email or password", ""},
+	KindPasswordsRequired:   {http.StatusBadRequest, "Current and new password are required", ""},
+	KindPasswordRequired:    {http.StatusBadRequest, "Password is required", ""},
+	KindInvalidPassword:     {http.StatusUnauthorized, "Invalid password", ""},
 	KindUserNotFound:        {http.StatusNotFound, "User not found", ""},
 	KindConnectRejected:     {http.StatusUnauthorized, "Connection rejected by server", ""},
 	KindTooManySockets:      {http.StatusTooManyRequests, "Too many connections", ""},
@@ -133,6 +139,8 @@ const (
 	TextLoggedOut        = "Logged out successfully"
 	TextBrandingReloaded = "Branding configuration reloaded successfully"
 	TextChatDeleted      = "Chat deleted"
+	TextPasswordChanged  = "Password changed"
+	TextAccountDeleted   = "Account deleted"
 )
 
 func (k Kind) text() text {

@@ -28,6 +28,14 @@ type API struct {
 	// OnLogout, when set, runs after a session ends, e.g. to disconnect
 	// that session's open sockets.
 	OnLogout func(sessionID string)
+	// OnPasswordChange, when set, runs after a password change ended every
+	// session of the user and gave the caller newSessionID in place of
+	// oldSessionID, e.g. to disconnect the user's other sockets and move
+	// the caller's to the new session.
+	OnPasswordChange func(userID int64, oldSessionID, newSessionID string)
+	// OnAccountDeleted, when set, runs after a user was deleted, e.g. to
+	// disconnect their sockets.
+	OnAccountDeleted func(userID int64)
 	// StopTurn, when set, stops the reply streaming in a chat, on whichever
 	// instance runs it; deleting a chat calls it first.
 	StopTurn func(chatID int64)

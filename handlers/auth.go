@@ -86,7 +86,7 @@ func (a *API) handleSignup() echo.HandlerFunc {
 		if err != nil {
 			return apperr.Internal(err)
 		}
-		if err := a.Sessions.Login(c.Response(), c.Request(), user.ID); err != nil {
+		if _, err := a.Sessions.Login(c.Response(), c.Request(), user.ID); err != nil {
 			return apperr.Internal(err)
 		}
 		return c.JSON(http.StatusCreated, map[string]any{
@@ -124,7 +124,7 @@ func (a *API) handleLogin() echo.HandlerFunc {
 		if !ok {
 			return apperr.New(apperr.KindInvalidLogin)
 		}
-		if err := a.Sessions.Login(c.Response(), c.Request(), user.ID); err != nil {
+		if _, err := a.Sessions.Login(c.Response(), c.Request(), user.ID); err != nil {
 			return apperr.Internal(err)
 		}
 		return c.JSON(http.StatusOK, map[string]any{

@@ -45,12 +45,9 @@ type exportMessageJSON struct {
 func (a *API) handleExport() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		user, err := a.Store.UserByID(ctx, userID(c))
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.New(apperr.KindUserNotFound)
-		}
+		user, err := a.signedInUser(c)
 		if err != nil {
-			return apperr.Internal(err)
+			return err
 		}
 		exportedAt := time.Now().UTC()
 		header := c.Response().Header()

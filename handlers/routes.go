@@ -55,6 +55,8 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 	api(http.MethodGet, "/auth/check", a.handleCheck())
 	api(http.MethodGet, "/user/profile", a.handleProfile())
 	api(http.MethodGet, "/user/export", a.handleExport(), a.requireLogin)
+	api(http.MethodPost, "/user/password", a.handleChangePassword(), a.requireLogin)
+	api(http.MethodDelete, "/user", a.handleDeleteAccount(), a.requireLogin)
 
 	api(http.MethodGet, "/chat/list", a.handleListChats(), a.requireLogin)
 	api(http.MethodPost, "/chat/create", a.handleCreateChat(), a.requireLogin)

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"errors"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/amanda-platform/amanda-backend/apperr"
@@ -30,6 +28,16 @@ func (a *API) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 // userID is the id requireLogin stored.
 func userID(c echo.Context) int64 { return c.Get(userIDKey).(int64) }
 
+// signedInUser loads the user requireLogin let in: 404 when the account
+// is gone.
+func (a *API) signedInUser(c echo.Context) (store.User, error) {
+	user, err := a.Store.UserByID(c.Request().Context(), userID(c))
+	if err != nil {
+		return store.User{}, userStoreError(err)
+	}
+	return user, nil
+}
+
 // currentUser loads the signed-in user: 401 without a session, 404 when the
 // account behind the session is gone.
 func (a *API) currentUser(c echo.Context) (store.User, error) {
@@ -41,11 +49,8 @@ func (a *API) currentUser(c echo.Context) (store.User, error) {
 		return store.User{}, apperr.New(apperr.KindAuthRequired)
 	}
 	user, err := a.Store.UserByID(c.Request().Context(), sess.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, apperr.New(apperr.KindUserNotFound)
-	}
 	if err != nil {
-		return store.User{}, apperr.Internal(err)
+		return store.User{}, userStoreError(err)
 	}
 	return user, nil
 }

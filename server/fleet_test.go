@@ -123,3 +123,27 @@ func TestFleetStopsATurnFromAnotherInstance(t *testing.T) {
 		t.Fatalf("stored %v, want what streamed", stored)
 	}
 }
+
+func TestFleetPasswordChangeKeepsOnlyTheCallersSockets(t *testing.T) {
+	a, b := startFleet(t, fakeai.Options{Tokens: fakeTokens})
+	u := newChatUser(t, a, "fleet-password@example.com")
+	callerOnB := newSIOClient(t)
+	callerOnB.mustConnect(b, u.cookie, "websocket")
+	other := loginAs(t, a, "fleet-password@example.com", "password123")
+	otherOnB := newSIOClient(t)
+	otherOnB.mustConnect(b, other.sessionCookie(), "websocket")
+
+	expectSuccess(t, u.do("POST", "/api/user/password", changePassword("password123", "fleet-password-2")), "Password changed")
+	start := time.Now()
+	expectDisconnected(t, otherOnB)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the other session's socket on B was disconnected %s after the change on A", took)
+	}
+	// The caller's socket on B now lives by the caller's fresh session:
+	// its events are re-checked against it and answered.
+	expectReply(t, callerOnB, u.chatID, "still here on B")
+	expect(t, other.do("GET", "/api/chat/list", nil), 401, "Authentication required")
+	// Ending the fresh session ends that socket too, from either instance.
+	expect(t, u.do("POST", "/api/auth/logout", nil), 200, "")
+	expectDisconnected(t, callerOnB)
+}

@@ -143,6 +143,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		OnLogout: app.sockets.DisconnectSession,
 		StopTurn: app.sockets.StopTurn,
 		Ready:    app.ready,
+
+		OnPasswordChange: app.sockets.KeepOnlySession,
+		OnAccountDeleted: app.sockets.DisconnectUser,
 	}
 	// Socket.IO is routed before Echo so that Echo's body limit and
 	// middleware never touch its long-lived requests.

@@ -20,6 +20,7 @@ type memBackend struct {
 }
 
 type memSession struct {
+	userID int64
 	data   []byte
 	expiry time.Time
 }
@@ -36,10 +37,21 @@ func (b *memBackend) LoadSession(ctx context.Context, id string) ([]byte, error)
 	return s.data, nil
 }
 
-func (b *memBackend) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
+func (b *memBackend) SaveSession(ctx context.Context, id string, userID int64, data []byte, expiry time.Time) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.sessions[id] = memSession{data: data, expiry: expiry}
+	b.sessions[id] = memSession{userID: userID, data: data, expiry: expiry}
+	return nil
+}
+
+func (b *memBackend) DeleteUserSessions(ctx context.Context, userID int64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for id, s := range b.sessions {
+		if s.userID == userID {
+			delete(b.sessions, id)
+		}
+	}
 	return nil
 }
 

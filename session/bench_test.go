@@ -14,7 +14,7 @@ func BenchmarkFileBackendLoad(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := backend.SaveSession(ctx, "bench-session", []byte(`{"user_id":42}`), time.Now().Add(time.Hour)); err != nil {
+	if err := backend.SaveSession(ctx, "bench-session", 42, []byte(`{"user_id":42}`), time.Now().Add(time.Hour)); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

@@ -45,7 +45,10 @@ func (c cachedRecord) current(file fs.FileInfo) bool {
 // fileRecord is the content of a session file.
 type fileRecord struct {
 	Expires time.Time `json:"expires"`
-	Data    []byte    `json:"data"`
+	// UserID is 0 for a session of no user, and in files written before
+	// sessions knew their user.
+	UserID int64  `json:"user_id,omitempty"`
+	Data   []byte `json:"data"`
 }
 
 // NewFileBackend stores sessions in dir, creating it if needed.
@@ -97,12 +100,12 @@ func (b *FileBackend) LoadSession(ctx context.Context, id string) ([]byte, error
 
 // SaveSession writes the session to a temporary file and renames it into
 // place, so readers never see a partial file.
-func (b *FileBackend) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
+func (b *FileBackend) SaveSession(ctx context.Context, id string, userID int64, data []byte, expiry time.Time) error {
 	path, err := b.path(id)
 	if err != nil {
 		return err
 	}
-	content, err := json.Marshal(fileRecord{Expires: expiry, Data: data})
+	content, err := json.Marshal(fileRecord{Expires: expiry, UserID: userID, Data: data})
 	if err != nil {
 		return fmt.Errorf("session: unable to encode session file: %w", err)
 	}
@@ -137,6 +140,35 @@ func (b *FileBackend) DeleteSession(ctx context.Context, id string) error {
 	b.decoded.Delete(id)
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("session: unable to delete session: %w", withoutPath(err))
+	}
+	return nil
+}
+
+// DeleteUserSessions removes the files of userID's sessions. It reads every
+// session file of the directory (those decoded before come from the cache
+// after one stat): a directory has no index by user, and ending all of a
+// user's sessions (a password change, an account deletion) is rare.
+func (b *FileBackend) DeleteUserSessions(ctx context.Context, userID int64) error {
+	entries, err := os.ReadDir(b.dir)
+	if err != nil {
+		return fmt.Errorf("session: unable to list sessions: %w", err)
+	}
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		id, ok := strings.CutSuffix(e.Name(), fileSuffix)
+		if !ok || !validID(id) {
+			continue
+		}
+		rec, err := b.record(id, filepath.Join(b.dir, e.Name()))
+		if err != nil || rec.UserID != userID {
+			// Unreadable files are reported by LoadSession, not here.
+			continue
+		}
+		if err := b.DeleteSession(ctx, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

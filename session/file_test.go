@@ -27,7 +27,7 @@ func TestFileBackendRejectsUnsafeIDs(t *testing.T) {
 	b := newTestFileBackend(t)
 	ctx := context.Background()
 	for _, id := range []string{"../escaped", "a/b", `a\b`, "..", ".", "", "a.b", "a\x00b", "/tmp/x", strings.Repeat("a", 129)} {
-		if err := b.SaveSession(ctx, id, []byte("{}"), time.Now().Add(time.Hour)); err == nil {
+		if err := b.SaveSession(ctx, id, 1, []byte("{}"), time.Now().Add(time.Hour)); err == nil {
 			t.Errorf("SaveSession(%q) succeeded", id)
 		}
 		if _, err := b.LoadSession(ctx, id); !errors.Is(err, ErrNotFound) {
@@ -51,7 +51,7 @@ func TestFileBackendFiles(t *testing.T) {
 	now := time.Now()
 	ids := []string{newID(), newID()}
 	for _, id := range ids {
-		if err := b.SaveSession(ctx, id, []byte(`{"user_id":1}`), now.Add(time.Hour)); err != nil {
+		if err := b.SaveSession(ctx, id, 1, []byte(`{"user_id":1}`), now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		info, err := os.Stat(filepath.Join(b.dir, id+fileSuffix))
@@ -100,7 +100,7 @@ func TestFileBackendErrorsHideID(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(b.dir, id+fileSuffix), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	err := b.SaveSession(context.Background(), id, []byte("{}"), time.Now().Add(time.Hour))
+	err := b.SaveSession(context.Background(), id, 1, []byte("{}"), time.Now().Add(time.Hour))
 	if err == nil || strings.Contains(err.Error(), id) {
 		t.Errorf("SaveSession error = %v; want one without the session id", err)
 	}
@@ -109,7 +109,7 @@ func TestFileBackendErrorsHideID(t *testing.T) {
 func TestRunPurger(t *testing.T) {
 	b := newTestFileBackend(t)
 	id := newID()
-	if err := b.SaveSession(context.Background(), id, []byte("{}"), time.Now().Add(-time.Minute)); err != nil {
+	if err := b.SaveSession(context.Background(), id, 1, []byte("{}"), time.Now().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -145,7 +145,7 @@ func TestFileBackendSeesChangesFromAnotherProcess(t *testing.T) {
 	}
 	ctx := context.Background()
 	expiry := time.Now().Add(time.Hour)
-	if err := a.SaveSession(ctx, "shared", []byte(`{"user_id":1}`), expiry); err != nil {
+	if err := a.SaveSession(ctx, "shared", 1, []byte(`{"user_id":1}`), expiry); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 { // the second read comes from b's decoded copy
@@ -153,7 +153,7 @@ func TestFileBackendSeesChangesFromAnotherProcess(t *testing.T) {
 			t.Fatalf("load: %q %v", data, err)
 		}
 	}
-	if err := a.SaveSession(ctx, "shared", []byte(`{"user_id":2}`), expiry); err != nil {
+	if err := a.SaveSession(ctx, "shared", 2, []byte(`{"user_id":2}`), expiry); err != nil {
 		t.Fatal(err)
 	}
 	if data, err := b.LoadSession(ctx, "shared"); err != nil || string(data) != `{"user_id":2}` {

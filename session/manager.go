@@ -97,23 +97,35 @@ func (m *Manager) Current(r *http.Request) (Session, bool, error) {
 	return s, ok, nil
 }
 
-// Login starts a session for userID under a fresh id and sets the cookie.
-// The request's previous session is deleted, so an id known before the
-// login (session fixation) is worthless after it.
-func (m *Manager) Login(w http.ResponseWriter, r *http.Request, userID int64) error {
+// Login starts a session for userID under a fresh id, sets the cookie and
+// returns the new session. The request's previous session is deleted, so
+// an id known before the login (session fixation) is worthless after it.
+func (m *Manager) Login(w http.ResponseWriter, r *http.Request, userID int64) (Session, error) {
 	sess, err := m.store.Get(r, m.name)
 	if err != nil {
-		return err
+		return Session{}, err
 	}
 	if sess.ID != "" {
 		if err := m.store.backend.DeleteSession(r.Context(), sess.ID); err != nil {
-			return fmt.Errorf("session: unable to delete previous session: %w", err)
+			return Session{}, fmt.Errorf("session: unable to delete previous session: %w", err)
 		}
 	}
 	opts := m.store.options
 	sess.ID, sess.Options, sess.IsNew = "", &opts, false
 	sess.Values = map[any]any{keyUserID: userID}
-	return sess.Save(r, w)
+	if err := sess.Save(r, w); err != nil {
+		return Session{}, err
+	}
+	return Session{ID: sess.ID, UserID: userID}, nil
+}
+
+// EndUserSessions ends every session of userID, for every instance
+// sharing the backend.
+func (m *Manager) EndUserSessions(ctx context.Context, userID int64) error {
+	if err := m.store.backend.DeleteUserSessions(ctx, userID); err != nil {
+		return fmt.Errorf("session: unable to end the sessions of a user: %w", err)
+	}
+	return nil
 }
 
 // Logout deletes the request's session and expires its cookie. It returns
@@ -178,24 +190,27 @@ func (m *Manager) RunPurger(ctx context.Context, interval time.Duration, logger 
 	}
 }
 
-// sessionOf reads the user id that Login stored: an int64 before the
-// session was saved, a json.Number after it was loaded.
+// sessionOf is the session with id whose values Login stored.
 func sessionOf(id string, values map[any]any) (Session, bool) {
 	if id == "" {
 		return Session{}, false
 	}
-	var userID int64
-	switch v := values[keyUserID].(type) {
-	case int64:
-		userID = v
-	case json.Number:
-		n, err := v.Int64()
-		if err != nil {
-			return Session{}, false
-		}
-		userID = n
-	default:
+	userID, ok := userIDOf(values)
+	if !ok {
 		return Session{}, false
 	}
 	return Session{ID: id, UserID: userID}, true
+}
+
+// userIDOf reads the user id that Login stored: an int64 before the
+// session was saved, a json.Number after it was loaded.
+func userIDOf(values map[any]any) (int64, bool) {
+	switch v := values[keyUserID].(type) {
+	case int64:
+		return v, true
+	case json.Number:
+		n, err := v.Int64()
+		return n, err == nil
+	}
+	return 0, false
 }

@@ -95,7 +95,8 @@ func (s *backendStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 	if sess.ID == "" {
 		sess.ID = newID()
 	}
-	if err := s.backend.SaveSession(r.Context(), sess.ID, data, time.Now().Add(s.lifetime)); err != nil {
+	userID, _ := userIDOf(sess.Values)
+	if err := s.backend.SaveSession(r.Context(), sess.ID, userID, data, time.Now().Add(s.lifetime)); err != nil {
 		return fmt.Errorf("session: unable to save session: %w", err)
 	}
 	encoded, err := s.codec.Encode(sess.Name(), []byte(sess.ID))

@@ -26,7 +26,7 @@ func runBackendSuite(t *testing.T, newBackend func(t *testing.T) Backend) {
 			t.Fatalf("LoadSession(unknown) error = %v, want ErrNotFound", err)
 		}
 		for _, data := range []string{`{"user_id":1}`, `{"user_id":2}`} {
-			if err := b.SaveSession(ctx, id, []byte(data), time.Now().Add(time.Hour)); err != nil {
+			if err := b.SaveSession(ctx, id, 1, []byte(data), time.Now().Add(time.Hour)); err != nil {
 				t.Fatalf("SaveSession: %v", err)
 			}
 			got, err := b.LoadSession(ctx, id)
@@ -45,6 +45,74 @@ func runBackendSuite(t *testing.T, newBackend func(t *testing.T) Backend) {
 		}
 	})
 
+	t.Run("DeleteUserSessions", func(t *testing.T) {
+		b := newBackend(t)
+		users := map[string]int64{newID(): 1, newID(): 1, newID(): 2, newID(): 0}
+		for id, userID := range users {
+			if err := b.SaveSession(ctx, id, userID, []byte("{}"), time.Now().Add(time.Hour)); err != nil {
+				t.Fatalf("SaveSession: %v", err)
+			}
+		}
+		for range 2 { // the second time there is nothing left to delete
+			if err := b.DeleteUserSessions(ctx, 1); err != nil {
+				t.Fatalf("DeleteUserSessions: %v", err)
+			}
+			for id, userID := range users {
+				_, err := b.LoadSession(ctx, id)
+				if userID == 1 && !errors.Is(err, ErrNotFound) {
+					t.Errorf("LoadSession of a session of user 1 after deleting theirs: error = %v, want ErrNotFound", err)
+				}
+				if userID != 1 && err != nil {
+					t.Errorf("LoadSession of a session of user %d after deleting user 1's: %v", userID, err)
+				}
+			}
+		}
+		// A user's sessions saved after a deletion, and after one of them
+		// was deleted by itself, are found again.
+		again, gone, later := newID(), newID(), newID()
+		for _, id := range []string{again, gone, later} {
+			if err := b.SaveSession(ctx, id, 1, []byte("{}"), time.Now().Add(time.Hour)); err != nil {
+				t.Fatalf("SaveSession: %v", err)
+			}
+			if id == gone {
+				if err := b.DeleteSession(ctx, gone); err != nil {
+					t.Fatalf("DeleteSession: %v", err)
+				}
+			}
+		}
+		if err := b.DeleteUserSessions(ctx, 1); err != nil {
+			t.Fatalf("DeleteUserSessions: %v", err)
+		}
+		for _, id := range []string{again, gone, later} {
+			if _, err := b.LoadSession(ctx, id); !errors.Is(err, ErrNotFound) {
+				t.Errorf("LoadSession after the second DeleteUserSessions: error = %v, want ErrNotFound", err)
+			}
+		}
+		if err := b.DeleteUserSessions(ctx, 12345); err != nil {
+			t.Errorf("DeleteUserSessions of a user without sessions: %v", err)
+		}
+	})
+
+	t.Run("EndUserSessions", func(t *testing.T) {
+		m := NewManager(newBackend(t), testSecret, Options{})
+		laptop, phone, other := login(t, m, 7, nil), login(t, m, 7, nil), login(t, m, 8, nil)
+		if err := m.EndUserSessions(ctx, 7); err != nil {
+			t.Fatalf("EndUserSessions: %v", err)
+		}
+		for _, c := range []*http.Cookie{laptop, phone} {
+			if s, ok := current(t, m, c); ok {
+				t.Errorf("Current with a cookie of user 7 after EndUserSessions(7) = %+v, want no session", s)
+			}
+		}
+		if s, ok := current(t, m, other); !ok || s.UserID != 8 {
+			t.Errorf("Current with user 8's cookie = %+v, %v; want user 8's session", s, ok)
+		}
+		// A login afterwards starts a session that lives.
+		if s, ok := current(t, m, login(t, m, 7, laptop)); !ok || s.UserID != 7 {
+			t.Errorf("Current after logging in again = %+v, %v; want user 7", s, ok)
+		}
+	})
+
 	t.Run("ExpiredAndPurge", func(t *testing.T) {
 		b := newBackend(t)
 		live, expired, soon := newID(), newID(), newID()
@@ -54,7 +122,7 @@ func runBackendSuite(t *testing.T, newBackend func(t *testing.T) Backend) {
 			expired: now.Add(-time.Second),
 			soon:    now.Add(100 * time.Millisecond),
 		} {
-			if err := b.SaveSession(ctx, id, []byte("{}"), expiry); err != nil {
+			if err := b.SaveSession(ctx, id, 1, []byte("{}"), expiry); err != nil {
 				t.Fatalf("SaveSession: %v", err)
 			}
 		}
@@ -84,7 +152,7 @@ func runBackendSuite(t *testing.T, newBackend func(t *testing.T) Backend) {
 		for _, opts := range []Options{{}, {Secure: true}, {Permanent: true}, {Secure: true, Permanent: true}} {
 			m := NewManager(b, testSecret, opts)
 			resp := serve(nil, func(w http.ResponseWriter, r *http.Request) {
-				if err := m.Login(w, r, 987654321); err != nil {
+				if _, err := m.Login(w, r, 987654321); err != nil {
 					t.Fatalf("Login: %v", err)
 				}
 			})
@@ -221,11 +289,15 @@ func runBackendSuite(t *testing.T, newBackend func(t *testing.T) Backend) {
 			if _, ok, _ := m.Current(r); ok {
 				t.Fatal("Current before Login reports a session")
 			}
-			if err := m.Login(w, r, 5); err != nil {
+			loggedIn, err := m.Login(w, r, 5)
+			if err != nil {
 				t.Fatalf("Login: %v", err)
 			}
-			if s, ok, err := m.Current(r); !ok || err != nil || s.UserID != 5 {
-				t.Errorf("Current after Login = %+v, %v, %v; want user 5", s, ok, err)
+			if s, ok, err := m.Current(r); !ok || err != nil || s != loggedIn || s.ID == "" {
+				t.Errorf("Current after Login = %+v, %v, %v; want %+v, what Login returned", s, ok, err, loggedIn)
+			}
+			if loggedIn.UserID != 5 {
+				t.Errorf("Login = %+v, want user 5", loggedIn)
 			}
 		})
 	})
@@ -293,7 +365,7 @@ func sessionCookie(t *testing.T, resp *http.Response) *http.Cookie {
 func login(t *testing.T, m *Manager, userID int64, cookie *http.Cookie) *http.Cookie {
 	t.Helper()
 	return sessionCookie(t, serve(cookie, func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Login(w, r, userID); err != nil {
+		if _, err := m.Login(w, r, userID); err != nil {
 			t.Fatalf("Login: %v", err)
 		}
 	}))

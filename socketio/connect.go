@@ -16,9 +16,12 @@ import (
 
 // socketUser is what a socket carries from its handshake.
 type socketUser struct {
-	SessionID string
-	UserID    int64
-	queued    atomic.Int64 // packets created and not yet flushed to the transport
+	UserID int64
+	// session is the id of the session the socket lives by; a password
+	// change moves it to the caller's fresh session (moveSession) while
+	// events read it.
+	session atomic.Pointer[string]
+	queued  atomic.Int64 // packets created and not yet flushed to the transport
 	// ctx ends when the socket disconnects, cancelling work done only for
 	// this client (speech); chat turns have a context of their own.
 	ctx    context.Context
@@ -49,7 +52,9 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 		reject(apperr.KindTooManySockets)
 		return
 	}
-	sock.SetData(&socketUser{SessionID: sess.ID, UserID: sess.UserID})
+	user := &socketUser{UserID: sess.UserID}
+	user.setSessionID(sess.ID)
+	sock.SetData(user)
 	s.admit(sock)
 	next(nil)
 }
@@ -73,7 +78,7 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	// Released before the socket joins the rooms other instances look
 	// into: the Redis adapter encodes a fetched socket's handshake.
 	releaseHandshake(sock)
-	sock.Join(sessionRoom(user.SessionID))
+	sock.Join(sessionRoom(user.sessionID()))
 	sock.Join(userRoom(user.UserID))
 	s.watchQueue(sock, user)
 	for _, ev := range s.events() {
@@ -114,17 +119,29 @@ func (s *Server) lookupSession(ctx context.Context, id string) (session.Session,
 	return s.Sessions.Lookup(ctx, id)
 }
 
+func (u *socketUser) sessionID() string { return *u.session.Load() }
+
+func (u *socketUser) setSessionID(id string) { u.session.Store(&id) }
+
 // recheckSession looks the socket's session up again, so a logout on any
-// instance ends the socket at its next event, as the old service did.
+// instance ends the socket at its next event, as the old service did. A
+// session that ended while the socket was being moved to its successor
+// (moveSession) is looked up again under the new id.
 func (s *Server) recheckSession(sock *socket.Socket, user *socketUser) bool {
-	sess, ok, err := s.lookupSession(user.ctx, user.SessionID)
-	if err != nil {
-		s.Logger.Error("socket session lookup failed", "error", err)
-		emitError(sock, apperr.Internal(err))
-		return false
-	}
-	if ok && sess.UserID == user.UserID {
-		return true
+	for {
+		id := user.sessionID()
+		sess, ok, err := s.lookupSession(user.ctx, id)
+		if err != nil {
+			s.Logger.Error("socket session lookup failed", "error", err)
+			emitError(sock, apperr.Internal(err))
+			return false
+		}
+		if ok && sess.UserID == user.UserID {
+			return true
+		}
+		if user.sessionID() == id {
+			break
+		}
 	}
 	emitError(sock, apperr.New(apperr.KindAuthRequired))
 	sock.Disconnect(true)

@@ -123,6 +123,7 @@ func New(cfg Config) *Server {
 	s.handler = s.guard(s.io.ServeHandler(nil))
 	_ = s.io.Engine().On("connection", s.onEngineSession)
 	_ = s.io.Sockets().On(evStopTurn, s.onStopTurn)
+	_ = s.io.Sockets().On(evMoveSession, s.onMoveSession)
 	return s
 }
 

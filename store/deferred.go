@@ -93,6 +93,16 @@ func (d *deferred) UserByID(ctx context.Context, id int64) (User, error) {
 	return call(d, func(s Store) (User, error) { return s.UserByID(ctx, id) })
 }
 
+func (d *deferred) UpdatePasswordHash(ctx context.Context, userID int64, passwordHash string) error {
+	_, err := call(d, func(s Store) (struct{}, error) { return struct{}{}, s.UpdatePasswordHash(ctx, userID, passwordHash) })
+	return err
+}
+
+func (d *deferred) DeleteUser(ctx context.Context, userID int64) error {
+	_, err := call(d, func(s Store) (struct{}, error) { return struct{}{}, s.DeleteUser(ctx, userID) })
+	return err
+}
+
 func (d *deferred) CreateChat(ctx context.Context, userID int64) (Chat, error) {
 	return call(d, func(s Store) (Chat, error) { return s.CreateChat(ctx, userID) })
 }
@@ -182,8 +192,15 @@ func (t deferredSessions) LoadSession(ctx context.Context, id string) ([]byte, e
 	return call(t.d, func(s Store) ([]byte, error) { return s.Sessions().LoadSession(ctx, id) })
 }
 
-func (t deferredSessions) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
-	_, err := call(t.d, func(s Store) (struct{}, error) { return struct{}{}, s.Sessions().SaveSession(ctx, id, data, expiry) })
+func (t deferredSessions) SaveSession(ctx context.Context, id string, userID int64, data []byte, expiry time.Time) error {
+	_, err := call(t.d, func(s Store) (struct{}, error) {
+		return struct{}{}, s.Sessions().SaveSession(ctx, id, userID, data, expiry)
+	})
+	return err
+}
+
+func (t deferredSessions) DeleteUserSessions(ctx context.Context, userID int64) error {
+	_, err := call(t.d, func(s Store) (struct{}, error) { return struct{}{}, s.Sessions().DeleteUserSessions(ctx, userID) })
 	return err
 }
 

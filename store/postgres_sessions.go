@@ -15,14 +15,18 @@ const (
 		WHERE session_id = $1 AND expiry > $2`
 
 	postgresSaveSession = `
-		INSERT INTO sessions (session_id, data, expiry)
-		VALUES ($1, $2, $3)
+		INSERT INTO sessions (session_id, user_id, data, expiry)
+		VALUES ($1, $2, $3, $4)
 		ON CONFLICT (session_id) DO UPDATE
-		SET data = excluded.data, expiry = excluded.expiry`
+		SET user_id = excluded.user_id, data = excluded.data, expiry = excluded.expiry`
 
 	postgresDeleteSession = `
 		DELETE FROM sessions
 		WHERE session_id = $1`
+
+	postgresDeleteUserSessions = `
+		DELETE FROM sessions
+		WHERE user_id = $1`
 
 	postgresPurgeSessions = `
 		DELETE FROM sessions
@@ -39,8 +43,8 @@ func (s *postgresStore) LoadSession(ctx context.Context, id string) ([]byte, err
 
 // The timestamp columns hold naive UTC and pgx writes a time's wall clock,
 // hence the UTC() on times that come from callers.
-func (s *postgresStore) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
-	if _, err := s.pool.Exec(ctx, postgresSaveSession, id, data, expiry.UTC()); err != nil {
+func (s *postgresStore) SaveSession(ctx context.Context, id string, userID int64, data []byte, expiry time.Time) error {
+	if _, err := s.pool.Exec(ctx, postgresSaveSession, id, sessionUser(userID), data, expiry.UTC()); err != nil {
 		return fmt.Errorf("store: unable to save session: %w", err)
 	}
 	return nil
@@ -49,6 +53,13 @@ func (s *postgresStore) SaveSession(ctx context.Context, id string, data []byte,
 func (s *postgresStore) DeleteSession(ctx context.Context, id string) error {
 	if _, err := s.pool.Exec(ctx, postgresDeleteSession, id); err != nil {
 		return fmt.Errorf("store: unable to delete session: %w", err)
+	}
+	return nil
+}
+
+func (s *postgresStore) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, postgresDeleteUserSessions, userID); err != nil {
+		return fmt.Errorf("store: unable to delete the sessions of a user: %w", err)
 	}
 	return nil
 }

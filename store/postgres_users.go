@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 const (
@@ -20,7 +22,26 @@ const (
 		SELECT id, email, password_hash, created_at
 		FROM users
 		WHERE id = $1`
+
+	postgresUpdatePasswordHash = `
+		UPDATE users SET password_hash = $2 WHERE id = $1`
+
+	// postgresDeleteUserData are what DeleteUser deletes before the user
+	// row, each taking the user's id. The foreign keys would cascade from
+	// the user row (migration 0002) but for the sessions; saying it all
+	// keeps the order plain.
+	postgresDeleteUserMessages = `
+		DELETE FROM messages
+		WHERE chat_id IN (SELECT id FROM chats WHERE user_id = $1)`
+
+	postgresDeleteUserChats = `
+		DELETE FROM chats WHERE user_id = $1`
+
+	postgresDeleteUser = `
+		DELETE FROM users WHERE id = $1`
 )
+
+var postgresDeleteUserData = []string{postgresDeleteUserMessages, postgresDeleteUserChats, postgresDeleteUserSessions}
 
 func (s *postgresStore) CreateUser(ctx context.Context, email, passwordHash string) (User, error) {
 	user, err := scanUser(s.pool.QueryRow(ctx, postgresInsertUser, email, passwordHash, now()))
@@ -47,4 +68,35 @@ func (s *postgresStore) UserByID(ctx context.Context, id int64) (User, error) {
 		return User{}, lookupError("load user", err)
 	}
 	return user, nil
+}
+
+func (s *postgresStore) UpdatePasswordHash(ctx context.Context, userID int64, passwordHash string) error {
+	tag, err := s.pool.Exec(ctx, postgresUpdatePasswordHash, userID, passwordHash)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return lookupError("update password hash", err)
+	}
+	return nil
+}
+
+// DeleteUser: see Store.DeleteUser (ErrNotFound).
+func (s *postgresStore) DeleteUser(ctx context.Context, userID int64) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, query := range postgresDeleteUserData {
+			if _, err := tx.Exec(ctx, query, userID); err != nil {
+				return err
+			}
+		}
+		tag, err := tx.Exec(ctx, postgresDeleteUser, userID)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = pgx.ErrNoRows
+		}
+		return err
+	})
+	if err != nil {
+		return lookupError("delete user", err)
+	}
+	return nil
 }

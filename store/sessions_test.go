@@ -30,7 +30,7 @@ func TestSessions(t *testing.T) {
 		}
 		save := func(id, data string, expiry time.Time) {
 			t.Helper()
-			if err := sessions.SaveSession(ctx, id, []byte(data), expiry); err != nil {
+			if err := sessions.SaveSession(ctx, id, 1, []byte(data), expiry); err != nil {
 				t.Fatalf("SaveSession(%q): %v", id, err)
 			}
 		}
@@ -64,5 +64,43 @@ func TestSessions(t *testing.T) {
 		}
 		wantData("fresh", "fresh")
 		wantData("east", "east")
+	})
+}
+
+func TestUserSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, databaseURL string) {
+		ctx := context.Background()
+		sessions := s.Sessions()
+		inAnHour := time.Now().Add(time.Hour)
+		for id, userID := range map[string]int64{"laptop": 7, "phone": 7, "other": 8, "nobody": 0} {
+			if err := sessions.SaveSession(ctx, id, userID, []byte("{}"), inAnHour); err != nil {
+				t.Fatalf("SaveSession(%q): %v", id, err)
+			}
+		}
+		// A session of no user is NULL, like the rows from before.
+		if n := storetest.Scalar[int64](t, databaseURL, "SELECT COUNT(*) FROM sessions WHERE session_id = 'nobody' AND user_id IS NULL"); n != 1 {
+			t.Errorf("a session of no user has a user_id")
+		}
+		if err := sessions.DeleteUserSessions(ctx, 7); err != nil {
+			t.Fatalf("DeleteUserSessions: %v", err)
+		}
+		for _, id := range []string{"laptop", "phone"} {
+			_, err := sessions.LoadSession(ctx, id)
+			wantErr(t, "LoadSession("+id+") after DeleteUserSessions", err, store.ErrNotFound)
+		}
+		for _, id := range []string{"other", "nobody"} {
+			if _, err := sessions.LoadSession(ctx, id); err != nil {
+				t.Errorf("LoadSession(%q) of another user after DeleteUserSessions: %v", id, err)
+			}
+		}
+		// Saving again under an id moves it to its new user.
+		if err := sessions.SaveSession(ctx, "other", 7, []byte("{}"), inAnHour); err != nil {
+			t.Fatal(err)
+		}
+		if err := sessions.DeleteUserSessions(ctx, 7); err != nil {
+			t.Fatal(err)
+		}
+		_, err := sessions.LoadSession(ctx, "other")
+		wantErr(t, "LoadSession of a session saved again for user 7", err, store.ErrNotFound)
 	})
 }

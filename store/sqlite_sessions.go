@@ -16,14 +16,18 @@ const (
 		WHERE session_id = ? AND expiry > ?`
 
 	sqliteSaveSession = `
-		INSERT INTO sessions (session_id, data, expiry)
-		VALUES (?, ?, ?)
+		INSERT INTO sessions (session_id, user_id, data, expiry)
+		VALUES (?, ?, ?, ?)
 		ON CONFLICT (session_id) DO UPDATE
-		SET data = excluded.data, expiry = excluded.expiry`
+		SET user_id = excluded.user_id, data = excluded.data, expiry = excluded.expiry`
 
 	sqliteDeleteSession = `
 		DELETE FROM sessions
 		WHERE session_id = ?`
+
+	sqliteDeleteUserSessions = `
+		DELETE FROM sessions
+		WHERE user_id = ?`
 
 	sqlitePurgeSessions = `
 		DELETE FROM sessions
@@ -38,8 +42,8 @@ func (s *sqliteStore) LoadSession(ctx context.Context, id string) ([]byte, error
 	return data, nil
 }
 
-func (s *sqliteStore) SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error {
-	if _, err := s.writes.ExecContext(ctx, sqliteSaveSession, id, data, sqliteTime(expiry)); err != nil {
+func (s *sqliteStore) SaveSession(ctx context.Context, id string, userID int64, data []byte, expiry time.Time) error {
+	if _, err := s.writes.ExecContext(ctx, sqliteSaveSession, id, sessionUser(userID), data, sqliteTime(expiry)); err != nil {
 		return fmt.Errorf("store: unable to save session: %w", err)
 	}
 	return nil
@@ -48,6 +52,13 @@ func (s *sqliteStore) SaveSession(ctx context.Context, id string, data []byte, e
 func (s *sqliteStore) DeleteSession(ctx context.Context, id string) error {
 	if _, err := s.writes.ExecContext(ctx, sqliteDeleteSession, id); err != nil {
 		return fmt.Errorf("store: unable to delete session: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if _, err := s.writes.ExecContext(ctx, sqliteDeleteUserSessions, userID); err != nil {
+		return fmt.Errorf("store: unable to delete the sessions of a user: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -22,7 +23,27 @@ const (
 		SELECT id, email, password_hash, created_at
 		FROM users
 		WHERE id = ?`
+
+	sqliteUpdatePasswordHash = `
+		UPDATE users SET password_hash = ?2 WHERE id = ?1`
+
+	// sqliteDeleteUserData are what DeleteUser deletes before the user row,
+	// each taking the user's id. The foreign keys would cascade from the
+	// user row (migration 0002) but for the sessions; saying it all keeps
+	// the order plain. Deleting messages fires the search index's trigger
+	// (migration 0006).
+	sqliteDeleteUserMessages = `
+		DELETE FROM messages
+		WHERE chat_id IN (SELECT id FROM chats WHERE user_id = ?)`
+
+	sqliteDeleteUserChats = `
+		DELETE FROM chats WHERE user_id = ?`
+
+	sqliteDeleteUser = `
+		DELETE FROM users WHERE id = ?`
 )
+
+var sqliteDeleteUserData = []string{sqliteDeleteUserMessages, sqliteDeleteUserChats, sqliteDeleteUserSessions}
 
 func (s *sqliteStore) CreateUser(ctx context.Context, email, passwordHash string) (User, error) {
 	user, err := scanUser(s.writes.QueryRowContext(ctx, sqliteInsertUser, email, passwordHash, sqliteTime(now())))
@@ -49,4 +70,44 @@ func (s *sqliteStore) UserByID(ctx context.Context, id int64) (User, error) {
 		return User{}, lookupError("load user", err)
 	}
 	return user, nil
+}
+
+func (s *sqliteStore) UpdatePasswordHash(ctx context.Context, userID int64, passwordHash string) error {
+	result, err := s.writes.ExecContext(ctx, sqliteUpdatePasswordHash, userID, passwordHash)
+	if err == nil {
+		err = oneRowAffected(result)
+	}
+	if err != nil {
+		return lookupError("update password hash", err)
+	}
+	return nil
+}
+
+// DeleteUser: see Store.DeleteUser (ErrNotFound).
+func (s *sqliteStore) DeleteUser(ctx context.Context, userID int64) error {
+	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		for _, query := range sqliteDeleteUserData {
+			if _, err := tx.ExecContext(ctx, query, userID); err != nil {
+				return err
+			}
+		}
+		result, err := tx.ExecContext(ctx, sqliteDeleteUser, userID)
+		if err != nil {
+			return err
+		}
+		return oneRowAffected(result)
+	})
+	if err != nil {
+		return lookupError("delete user", err)
+	}
+	return nil
+}
+
+// oneRowAffected is sql.ErrNoRows when the statement changed no row.
+func oneRowAffected(result sql.Result) error {
+	n, err := result.RowsAffected()
+	if err == nil && n == 0 {
+		err = sql.ErrNoRows
+	}
+	return err
 }

@@ -109,6 +109,13 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	// UserByID returns ErrNotFound when no user has that id.
 	UserByID(ctx context.Context, id int64) (User, error)
+	// UpdatePasswordHash sets a user's password hash; ErrNotFound when no
+	// user has that id.
+	UpdatePasswordHash(ctx context.Context, userID int64, passwordHash string) error
+	// DeleteUser deletes a user with everything they have, in one
+	// transaction: their chats' messages, their chats, their rows of the
+	// session table and the user; ErrNotFound when no user has that id.
+	DeleteUser(ctx context.Context, userID int64) error
 
 	// CreateChat inserts a chat titled DefaultChatTitle.
 	CreateChat(ctx context.Context, userID int64) (Chat, error)
@@ -182,13 +189,17 @@ type PoolStats struct {
 	InUse, Idle, MaxOpen int
 }
 
-// SessionTable stores opaque session data by id with an expiry, so several
-// instances sharing the database share sessions.
+// SessionTable stores opaque session data by id with an expiry and the
+// user it belongs to, so several instances sharing the database share
+// sessions.
 type SessionTable interface {
 	// LoadSession returns ErrNotFound for an unknown or expired id.
 	LoadSession(ctx context.Context, id string) ([]byte, error)
-	SaveSession(ctx context.Context, id string, data []byte, expiry time.Time) error
+	// SaveSession stores the session of userID (0: of no user, NULL).
+	SaveSession(ctx context.Context, id string, userID int64, data []byte, expiry time.Time) error
 	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions deletes every session of userID.
+	DeleteUserSessions(ctx context.Context, userID int64) error
 	// PurgeSessions deletes sessions that expired before now.
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 }

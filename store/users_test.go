@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/amanda-platform/amanda-backend/store"
 	"github.com/amanda-platform/amanda-backend/store/storetest"
@@ -40,6 +41,89 @@ func TestUsers(t *testing.T) {
 		other := mustUser(t, s, "grace@example.com")
 		if other.ID == user.ID {
 			t.Errorf("two users share id %d", user.ID)
+		}
+	})
+}
+
+func TestUpdatePasswordHash(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, _ string) {
+		ctx := context.Background()
+		user := mustUser(t, s, "ada@example.com")
+		other := mustUser(t, s, "grace@example.com")
+		if err := s.UpdatePasswordHash(ctx, user.ID, "pbkdf2:sha256:600000$new$hash"); err != nil {
+			t.Fatalf("UpdatePasswordHash: %v", err)
+		}
+		if got, err := s.UserByID(ctx, user.ID); err != nil || got.PasswordHash != "pbkdf2:sha256:600000$new$hash" || got.Email != user.Email {
+			t.Errorf("after UpdatePasswordHash UserByID = %+v, %v", got, err)
+		}
+		if got, err := s.UserByID(ctx, other.ID); err != nil || got != other {
+			t.Errorf("another user after UpdatePasswordHash = %+v, %v; want %+v", got, err, other)
+		}
+		wantErr(t, "UpdatePasswordHash of no user", s.UpdatePasswordHash(ctx, other.ID+1000, "x"), store.ErrNotFound)
+	})
+}
+
+func TestDeleteUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, databaseURL string) {
+		ctx := context.Background()
+		leaving := mustUser(t, s, "ada@example.com")
+		staying := mustUser(t, s, "grace@example.com")
+		var leavingChats []store.Chat
+		for range 2 {
+			chat := mustChat(t, s, leaving.ID)
+			mustMessage(t, s, chat.ID, store.RoleUser, "zanzibar trip")
+			mustMessage(t, s, chat.ID, store.RoleAssistant, "zanzibar is lovely")
+			leavingChats = append(leavingChats, chat)
+		}
+		mustChat(t, s, leaving.ID) // an empty one
+		kept := mustChat(t, s, staying.ID)
+		mustMessage(t, s, kept.ID, store.RoleUser, "still here")
+		for id, userID := range map[string]int64{"ada-laptop": leaving.ID, "ada-phone": leaving.ID, "grace": staying.ID} {
+			if err := s.Sessions().SaveSession(ctx, id, userID, []byte("{}"), time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		// The traces find the user's rows while they exist.
+		before := storetest.UserTraces(t, databaseURL, leaving.ID, leaving.Email, "zanzibar")
+		for table, want := range map[string]int64{"users": 1, "chats": 3, "messages": 4, "sessions": 2} {
+			if before[table] != want {
+				t.Errorf("before DeleteUser the traces count %d rows in %s, want %d", before[table], table, want)
+			}
+		}
+		if _, fts := before["messages_fts"]; fts && before["messages_fts"] != 4 {
+			t.Errorf("before DeleteUser the search index holds %d of the user's messages, want 4", before["messages_fts"])
+		}
+
+		if err := s.DeleteUser(ctx, leaving.ID); err != nil {
+			t.Fatalf("DeleteUser: %v", err)
+		}
+		for table, n := range storetest.UserTraces(t, databaseURL, leaving.ID, leaving.Email, "zanzibar") {
+			if n != 0 {
+				t.Errorf("%d rows of the deleted user left in %s", n, table)
+			}
+		}
+		if results, err := s.Search(ctx, leaving.ID, "zanzibar", 10); err != nil || len(results) != 0 {
+			t.Errorf("Search after DeleteUser = %+v, %v; want nothing", results, err)
+		}
+		// The other user keeps everything.
+		if messages, err := s.Messages(ctx, staying.ID, kept.ID); err != nil || len(messages) != 1 {
+			t.Errorf("the other user's messages = %+v, %v", messages, err)
+		}
+		if _, err := s.Sessions().LoadSession(ctx, "grace"); err != nil {
+			t.Errorf("the other user's session: %v", err)
+		}
+		// A reply finishing in a chat of the deleted user stores nothing.
+		_, err := s.AddAssistantMessage(ctx, leavingChats[0].ID, "zanzibar, late")
+		wantErr(t, "AddAssistantMessage in a chat of a deleted user", err, store.ErrNotFound)
+		if n := storetest.Scalar[int64](t, databaseURL, "SELECT COUNT(*) FROM chats WHERE id = $1", leavingChats[0].ID); n != 0 {
+			t.Errorf("a late reply brought the chat back")
+		}
+
+		wantErr(t, "DeleteUser again", s.DeleteUser(ctx, leaving.ID), store.ErrNotFound)
+		again, err := s.CreateUser(ctx, leaving.Email, "pbkdf2:sha256:600000$salt$hash")
+		if err != nil || again.ID == leaving.ID {
+			t.Errorf("CreateUser with the deleted user's email = %+v, %v; want a new user", again, err)
 		}
 	})
 }
