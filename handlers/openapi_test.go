@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"maps"
@@ -105,7 +106,7 @@ func TestOpenAPIDriftCatchesANewRoute(t *testing.T) {
 	}
 }
 
-func TestOpenAPIIsServedAsJSON(t *testing.T) {
+func TestDocumentsAreServedAsJSON(t *testing.T) {
 	api := &API{Metrics: metrics.New(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	h := NewHTTPHandler(api, nil)
 	for _, path := range []string{"/api/openapi.json", "/api/v1/openapi.json"} {
@@ -117,6 +118,17 @@ func TestOpenAPIIsServedAsJSON(t *testing.T) {
 		doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
 		if err != nil || doc.OpenAPI != "3.0.3" || doc.Paths.Find("/api/v1/chat/list") == nil {
 			t.Fatalf("GET %s is not the document: %v", path, err)
+		}
+	}
+	for _, path := range []string{"/api/asyncapi.json", "/api/v1/asyncapi.json"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		var doc struct {
+			AsyncAPI   string                    `json:"asyncapi"`
+			Operations map[string]map[string]any `json:"operations"`
+		}
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil || doc.AsyncAPI != "3.0.0" || doc.Operations["watchChat"] == nil {
+			t.Fatalf("GET %s: %d %.200s", path, rec.Code, rec.Body.String())
 		}
 	}
 }

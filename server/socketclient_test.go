@@ -129,6 +129,7 @@ func (c *sioClient) nextWithin(wait time.Duration) sioEvent {
 		if !ok {
 			c.t.Fatal("the Node driver exited")
 		}
+		checkAgainstAsyncAPI(c.t, e)
 		return e
 	case <-time.After(wait):
 		c.t.Fatalf("no Socket.IO event within %s", wait)
