@@ -377,7 +377,9 @@ func TestAChatHoldsOnlySoManyWaitingMessages(t *testing.T) {
 			busy++
 		}
 	}
-	if busy == 0 || completed < 9 {
+	// The one running and the eight waiting behind it; on a loaded machine
+	// the first may still be waiting to start when the ninth arrives.
+	if busy == 0 || completed < 8 {
 		t.Fatalf("%d completed, %d refused as busy", completed, busy)
 	}
 	if n := len(u.storedMessages(t)); n != 2*completed {
