@@ -180,14 +180,14 @@ func TestHealthcheckSubcommand(t *testing.T) {
 		}),
 	}
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"healthcheck"}, env(vars), &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"healthcheck"}, env(vars), nil, &stdout, &stderr); err != nil {
 		t.Fatalf("run healthcheck: %v", err)
 	}
 
 	vars["FLASK_PORT"] = strconv.Itoa(freePort(t))
-	checkOneLineError(t, run(context.Background(), []string{"healthcheck"}, env(vars), &stdout, &stderr), "healthcheck: GET")
+	checkOneLineError(t, run(context.Background(), []string{"healthcheck"}, env(vars), nil, &stdout, &stderr), "healthcheck: GET")
 
-	checkOneLineError(t, run(context.Background(), []string{"healthcheck", "--now"}, env(vars), &stdout, &stderr), `unknown argument "--now"`)
+	checkOneLineError(t, run(context.Background(), []string{"healthcheck", "--now"}, env(vars), nil, &stdout, &stderr), `unknown argument "--now"`)
 }
 
 func checkOneLineError(t *testing.T, err error, want string) {

@@ -13,13 +13,15 @@ const module = "github.com/amanda-platform/amanda-backend"
 // import of it. A package missing here fails the test, so a new one is
 // placed in the table on purpose.
 var layout = map[string][]string{
-	"":                  {"server", "fakeai"},
+	"":                  {"admin", "server", "fakeai"},
+	"admin":             {"account", "apperr", "auth", "server", "store"},
 	"server":            {"aiclient", "auth", "branding", "chat", "handlers", "lease", "logging", "metrics", "ratelimit", "session", "socketio", "speech", "store", "turnlog"},
 	"server/servertest": {"server", "store/storetest"},
-	"handlers":          {"apperr", "chat", "store", "session", "auth", "branding", "ratelimit", "metrics", "logging"},
+	"handlers":          {"account", "apperr", "chat", "store", "session", "auth", "branding", "ratelimit", "metrics", "logging"},
 	"socketio":          {"apperr", "chat", "session", "speech", "ratelimit", "metrics", "logging"},
 	"chat":              {"apperr", "store", "aiclient", "metrics"},
 	"apperr":            nil,
+	"account":           {"apperr", "auth"},
 	"store":             nil,
 	"store/storetest":   {"store"},
 	"session":           nil,

@@ -4,6 +4,7 @@
 //	amanda-backend [--fake-ai]   serve (with --fake-ai, also run the fake model in-process)
 //	amanda-backend fake-ai       serve only the fake model on GRPC_AI_BACKEND_HOST:PORT
 //	amanda-backend healthcheck   probe GET /health on FLASK_HOST:FLASK_PORT (the image's HEALTHCHECK)
+//	amanda-backend users …       list, create and delete accounts, reset passwords, end sessions
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/amanda-platform/amanda-backend/admin"
 	"github.com/amanda-platform/amanda-backend/fakeai"
 	"github.com/amanda-platform/amanda-backend/server"
 )
@@ -27,16 +29,20 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "amanda-backend:", err)
 		os.Exit(1)
 	}
 }
 
 // run is the whole program, reading its configuration through getenv (and
-// .env) alone; tests call it with their own context and environment. Logs
-// go to stdout, flag errors and usage to stderr.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// .env) alone; tests call it with their own context, environment and
+// streams. Logs go to stdout, flag errors and usage to stderr; stdin is
+// read only by `users` (passwords, confirmations).
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "users" {
+		return admin.Users(ctx, args[1:], getenv, stdin, stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "healthcheck" {
 		if len(args) > 1 {
 			return fmt.Errorf("healthcheck: unknown argument %q", args[1])

@@ -14,7 +14,7 @@ func TestRunReadsConfigurationThroughGetenv(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	var stdout, stderr bytes.Buffer
-	err := run(ctx, nil, env(map[string]string{"FLASK_ENV": "production"}), &stdout, &stderr)
+	err := run(ctx, nil, env(map[string]string{"FLASK_ENV": "production"}), nil, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
 		t.Fatalf("run in production without SECRET_KEY: %v; want the SECRET_KEY error", err)
 	}
@@ -23,7 +23,7 @@ func TestRunReadsConfigurationThroughGetenv(t *testing.T) {
 // Logs go to stdout; flag errors and usage go to stderr.
 func TestRunFlagErrorsGoToStderr(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"--no-such-flag"}, env(nil), &stdout, &stderr); err == nil {
+	if err := run(context.Background(), []string{"--no-such-flag"}, env(nil), nil, &stdout, &stderr); err == nil {
 		t.Fatal("run accepted an unknown flag")
 	}
 	if stdout.Len() != 0 || !strings.Contains(stderr.String(), "no-such-flag") || !strings.Contains(stderr.String(), "-fake-ai") {

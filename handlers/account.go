@@ -5,12 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/amanda-platform/amanda-backend/account"
 	"github.com/amanda-platform/amanda-backend/apperr"
-	"github.com/amanda-platform/amanda-backend/auth"
 	"github.com/amanda-platform/amanda-backend/ratelimit"
 	"github.com/amanda-platform/amanda-backend/store"
 )
@@ -29,8 +28,8 @@ func (a *API) handleChangePassword() echo.HandlerFunc {
 			return err
 		}
 		current, replacement := fields[0], fields[1]
-		if utf8.RuneCountInString(replacement) < minPasswordLength {
-			return apperr.New(apperr.KindPasswordTooShort)
+		if err := account.CheckNewPassword(replacement); err != nil {
+			return err
 		}
 		user, err := a.signedInUser(c)
 		if err != nil {
@@ -139,8 +138,8 @@ func (a *API) verifyPassword(c echo.Context, user store.User, password string) e
 
 // passwordFields reads a JSON object's string fields names, in order. Any
 // other body (malformed JSON, not an object, a field missing, empty or not
-// a string) is missing's error; a field over auth.MaxPasswordBytes is too
-// long, as at signup.
+// a string) is missing's error; a field over account.CheckPasswordSize's
+// bound is too long, as at signup.
 func passwordFields(c echo.Context, missing apperr.Kind, names ...string) ([]string, error) {
 	raw, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -160,8 +159,8 @@ func passwordFields(c echo.Context, missing apperr.Kind, names ...string) ([]str
 		fields[i] = value
 	}
 	for _, value := range fields {
-		if len(value) > auth.MaxPasswordBytes {
-			return nil, apperr.New(apperr.KindPasswordTooLong)
+		if err := account.CheckPasswordSize(value); err != nil {
+			return nil, err
 		}
 	}
 	return fields, nil

@@ -5,25 +5,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"regexp"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/amanda-platform/amanda-backend/account"
 	"github.com/amanda-platform/amanda-backend/apperr"
-	"github.com/amanda-platform/amanda-backend/auth"
 	"github.com/amanda-platform/amanda-backend/ratelimit"
 	"github.com/amanda-platform/amanda-backend/store"
 )
-
-// emailPattern is the old service's rule, applied after trimming and lower-casing.
-var emailPattern = regexp.MustCompile(`^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$`)
-
-// maxEmailLength is the width of users.email in the old schema.
-const maxEmailLength = 120
-
-const minPasswordLength = 8
 
 // credentials reads {email, password}. Any body that is not an object with
 // two strings (malformed JSON, wrong types, no body) gets the contract's
@@ -41,13 +30,13 @@ func credentials(c echo.Context) (email, password string, err error) {
 	if json.Unmarshal(raw, &body) != nil || body.Email == nil || body.Password == nil {
 		return "", "", apperr.New(apperr.KindCredentialsRequired)
 	}
-	email = strings.ToLower(strings.TrimSpace(*body.Email))
+	email = account.NormalizeEmail(*body.Email)
 	password = *body.Password
 	if email == "" || password == "" {
 		return "", "", apperr.New(apperr.KindCredentialsRequired)
 	}
-	if len(password) > auth.MaxPasswordBytes {
-		return "", "", apperr.New(apperr.KindPasswordTooLong)
+	if err := account.CheckPasswordSize(password); err != nil {
+		return "", "", err
 	}
 	return email, password, nil
 }
@@ -61,11 +50,11 @@ func (a *API) handleSignup() echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if len(email) > maxEmailLength || !emailPattern.MatchString(email) {
-			return apperr.New(apperr.KindInvalidEmail)
+		if err := account.CheckEmail(email); err != nil {
+			return err
 		}
-		if utf8.RuneCountInString(password) < minPasswordLength {
-			return apperr.New(apperr.KindPasswordTooShort)
+		if err := account.CheckNewPassword(password); err != nil {
+			return err
 		}
 		ctx := c.Request().Context()
 		// Checked before hashing so a duplicate costs no hash work; the

@@ -74,11 +74,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 		app.closers = append(app.closers, sessionRedis.Close)
 		app.redis["sessions"] = sessionRedis
 	}
-	sessions := session.NewManager(backend, cfg.SecretKey, session.Options{
-		CookieName: "session",
-		Secure:     cfg.CookieSecure(),
-		Permanent:  cfg.SessionPermanent,
-	})
+	sessions := newSessionManager(cfg, backend)
 	app.sessions = sessions
 
 	brand := branding.NewProvider(cfg.BrandingFile)

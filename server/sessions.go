@@ -35,3 +35,12 @@ func newSessionBackend(cfg Config, db store.Store) (session.Backend, *redis.Clie
 		return backend, nil, nil
 	}
 }
+
+// newSessionManager is the service's cookie sessions on backend.
+func newSessionManager(cfg Config, backend session.Backend) *session.Manager {
+	return session.NewManager(backend, cfg.SecretKey, session.Options{
+		CookieName: "session",
+		Secure:     cfg.CookieSecure(),
+		Permanent:  cfg.SessionPermanent,
+	})
+}

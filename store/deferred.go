@@ -93,6 +93,10 @@ func (d *deferred) UserByID(ctx context.Context, id int64) (User, error) {
 	return call(d, func(s Store) (User, error) { return s.UserByID(ctx, id) })
 }
 
+func (d *deferred) ListUsers(ctx context.Context) ([]UserSummary, error) {
+	return call(d, func(s Store) ([]UserSummary, error) { return s.ListUsers(ctx) })
+}
+
 func (d *deferred) UpdatePasswordHash(ctx context.Context, userID int64, passwordHash string) error {
 	_, err := call(d, func(s Store) (struct{}, error) { return struct{}{}, s.UpdatePasswordHash(ctx, userID, passwordHash) })
 	return err

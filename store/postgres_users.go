@@ -23,6 +23,13 @@ const (
 		FROM users
 		WHERE id = $1`
 
+	// postgresListUsers counts each user's chats by the index on chats.user_id.
+	postgresListUsers = `
+		SELECT u.id, u.email, u.password_hash, u.created_at,
+		       (SELECT COUNT(*) FROM chats c WHERE c.user_id = u.id)
+		FROM users u
+		ORDER BY u.id`
+
 	postgresUpdatePasswordHash = `
 		UPDATE users SET password_hash = $2 WHERE id = $1`
 
@@ -79,6 +86,19 @@ func (s *postgresStore) UpdatePasswordHash(ctx context.Context, userID int64, pa
 		return lookupError("update password hash", err)
 	}
 	return nil
+}
+
+func (s *postgresStore) ListUsers(ctx context.Context) ([]UserSummary, error) {
+	rows, err := s.pool.Query(ctx, postgresListUsers)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list users: %w", err)
+	}
+	defer rows.Close()
+	users, err := collect(rows, scanUserSummary)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list users: %w", err)
+	}
+	return users, nil
 }
 
 // DeleteUser: see Store.DeleteUser (ErrNotFound).

@@ -57,6 +57,17 @@ func scanUser(row rowScanner) (User, error) {
 	return user, nil
 }
 
+// scanUserSummary reads scanUser's columns, then chat_count.
+func scanUserSummary(row rowScanner) (UserSummary, error) {
+	var u UserSummary
+	var createdAt dbTime
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &createdAt, &u.ChatCount); err != nil {
+		return UserSummary{}, err
+	}
+	u.CreatedAt = createdAt.Time
+	return u, nil
+}
+
 // scanChat reads the columns id, user_id, title, created_at.
 func scanChat(row rowScanner) (Chat, error) {
 	var chat Chat

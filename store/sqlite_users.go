@@ -24,6 +24,13 @@ const (
 		FROM users
 		WHERE id = ?`
 
+	// sqliteListUsers counts each user's chats by the index on chats.user_id.
+	sqliteListUsers = `
+		SELECT u.id, u.email, u.password_hash, u.created_at,
+		       (SELECT COUNT(*) FROM chats c WHERE c.user_id = u.id)
+		FROM users u
+		ORDER BY u.id`
+
 	sqliteUpdatePasswordHash = `
 		UPDATE users SET password_hash = ?2 WHERE id = ?1`
 
@@ -81,6 +88,19 @@ func (s *sqliteStore) UpdatePasswordHash(ctx context.Context, userID int64, pass
 		return lookupError("update password hash", err)
 	}
 	return nil
+}
+
+func (s *sqliteStore) ListUsers(ctx context.Context) ([]UserSummary, error) {
+	rows, err := s.reads.QueryContext(ctx, sqliteListUsers)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list users: %w", err)
+	}
+	defer rows.Close()
+	users, err := collect(rows, scanUserSummary)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list users: %w", err)
+	}
+	return users, nil
 }
 
 // DeleteUser: see Store.DeleteUser (ErrNotFound).

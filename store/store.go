@@ -37,6 +37,12 @@ type User struct {
 	CreatedAt    time.Time
 }
 
+// UserSummary is a user as an operator's list shows them.
+type UserSummary struct {
+	User
+	ChatCount int
+}
+
 // Chat is one conversation of a user.
 type Chat struct {
 	ID        int64
@@ -112,6 +118,9 @@ type Store interface {
 	// UpdatePasswordHash sets a user's password hash; ErrNotFound when no
 	// user has that id.
 	UpdatePasswordHash(ctx context.Context, userID int64, passwordHash string) error
+	// ListUsers returns every user with their number of chats, by id, in
+	// one query.
+	ListUsers(ctx context.Context) ([]UserSummary, error)
 	// DeleteUser deletes a user with everything they have, in one
 	// transaction: their chats' messages, their chats, their rows of the
 	// session table and the user; ErrNotFound when no user has that id.

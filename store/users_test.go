@@ -127,3 +127,24 @@ func TestDeleteUser(t *testing.T) {
 		}
 	})
 }
+
+func TestListUsers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store, _ string) {
+		ctx := context.Background()
+		if users, err := s.ListUsers(ctx); err != nil || users == nil || len(users) != 0 {
+			t.Fatalf("ListUsers on no users = %#v, %v; want an empty list", users, err)
+		}
+		ada := mustUser(t, s, "ada@example.com")
+		grace := mustUser(t, s, "grace@example.com")
+		mustChat(t, s, grace.ID)
+		mustChat(t, s, grace.ID)
+		users, err := s.ListUsers(ctx)
+		if err != nil {
+			t.Fatalf("ListUsers: %v", err)
+		}
+		want := []store.UserSummary{{User: ada, ChatCount: 0}, {User: grace, ChatCount: 2}}
+		if len(users) != len(want) || users[0] != want[0] || users[1] != want[1] {
+			t.Errorf("ListUsers = %+v; want %+v", users, want)
+		}
+	})
+}
