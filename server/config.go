@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/sethvargo/go-envconfig"
 
+	"github.com/amanda-platform/amanda-backend/branding"
 	"github.com/amanda-platform/amanda-backend/ratelimit"
 )
 
@@ -43,7 +45,8 @@ type Config struct {
 
 	CORSOrigins []string `env:"CORS_ORIGINS,default=http://localhost:8000"`
 
-	BrandingFile string `env:"BRANDING_FILE,default=branding.yaml"`
+	// BrandingFile, when set, is the only branding file; see BrandingFiles.
+	BrandingFile string `env:"BRANDING_FILE"`
 
 	AIHost              string  `env:"GRPC_AI_BACKEND_HOST,default=localhost"`
 	AIPort              int     `env:"GRPC_AI_BACKEND_PORT,default=50051"`
@@ -261,6 +264,17 @@ func (c Config) Voice() bool {
 		return *c.VoiceEnabled
 	}
 	return c.OpenAIAPIKey != ""
+}
+
+// BrandingFiles are where branding is read from, the first that exists
+// winning: BRANDING_FILE alone when set; otherwise branding.yaml in the
+// working directory, then two directories up, where the old service (run
+// from services/backend/) read the repository's.
+func (c Config) BrandingFiles() []string {
+	if c.BrandingFile != "" {
+		return []string{c.BrandingFile}
+	}
+	return []string{branding.DefaultPath, filepath.Join("..", "..", branding.DefaultPath)}
 }
 
 // Addr is the HTTP listen address.
