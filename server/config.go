@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/joho/godotenv"
 	"github.com/redis/go-redis/v9"
 	"github.com/sethvargo/go-envconfig"
 
@@ -175,7 +173,7 @@ func (l *LogLevel) EnvDecode(_ context.Context, value string) error {
 
 // LoadConfig reads the configuration through getenv alone (an empty value
 // counts as unset, so its default applies), then validates it. main passes
-// os.Getenv layered over .env by DotEnv; tests pass a map.
+// os.Getenv layered over .env (EnvFile.Under); tests pass a map.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var cfg Config
 	// envconfig names the Go field in its errors, not the variable; it stops
@@ -215,25 +213,6 @@ func (c *Config) normalize() {
 			c.LogFormat = "json"
 		}
 	}
-}
-
-// DotEnv layers the dotenv file at path under getenv: a variable getenv
-// has (not empty) wins. A missing file adds nothing. Neither the file nor
-// the process environment is written.
-func DotEnv(path string, getenv func(string) string) (func(string) string, error) {
-	file, err := godotenv.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return getenv, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("config: unable to read %s: %w", path, err)
-	}
-	return func(key string) string {
-		if value := getenv(key); value != "" {
-			return value
-		}
-		return file[key]
-	}, nil
 }
 
 // DefaultConfig is the configuration with every default and nothing from
