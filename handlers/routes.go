@@ -3,13 +3,14 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
 
-// maxBodySize bounds every REST request body; larger ones get 413.
-const maxBodySize = "1M"
+// maxBodyBytes bounds every REST request body; larger ones get 413.
+const maxBodyBytes = 1 << 20
 
 // NewHTTPHandler builds the REST API: every route is listed here.
 func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
@@ -37,7 +38,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 		AllowHeaders:     []string{echo.HeaderContentType},
 		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
 	}))
-	e.Use(middleware.BodyLimit(maxBodySize))
+	e.Use(middleware.BodyLimit(strconv.Itoa(maxBodyBytes)))
 
 	e.GET("/", a.handleRoot())
 	e.GET("/health", a.handleHealth())
@@ -65,7 +66,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 
 	api(http.MethodGet, "/branding", a.handleBranding())
 	api(http.MethodPost, "/branding/reload", a.handleBrandingReload())
-	return e
+	return discardUnreadBody(e)
 }
 
 // requestLogger writes one line per request with its id and its latency in
