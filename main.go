@@ -66,15 +66,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 
 	// The working directory's .env, under the variables getenv already has.
-	getenv, err := server.DotEnv(".env", getenv)
+	dotenv, err := server.ReadEnvFile(".env")
 	if err != nil {
 		return err
 	}
-	cfg, err := server.LoadConfig(getenv)
+	cfg, err := server.LoadConfig(dotenv.Under(getenv))
 	if err != nil {
 		return err
 	}
 	logger := server.NewLogger(cfg, stdout)
+	dotenv.WarnUnused(logger)
 	fake := fakeai.Options{Tokens: *tokens, Delay: *delay}
 	switch {
 	case command == "fake-ai":

@@ -111,11 +111,11 @@ func parseInterspersed(flags *flag.FlagSet, args []string) ([]string, error) {
 // and session backend, failing within stepTimeout when the database does
 // not answer.
 func open(ctx context.Context, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (*command, error) {
-	getenv, err := server.DotEnv(".env", getenv)
+	dotenv, err := server.ReadEnvFile(".env")
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := server.LoadConfig(getenv)
+	cfg, err := server.LoadConfig(dotenv.Under(getenv))
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func TestDataOfDefaults(t *testing.T) {
 }
 
 func TestDataReplacesPlaceholders(t *testing.T) {
-	cfg, err := Load(writeFile(t, fullFile))
+	cfg, _, err := Load(writeFile(t, fullFile))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -73,7 +73,7 @@ func TestDataReplacesPlaceholdersOnce(t *testing.T) {
 }
 
 func TestDataFeatures(t *testing.T) {
-	cfg, err := Load(writeFile(t, "features:\n  transcripts_enabled: false\n"))
+	cfg, _, err := Load(writeFile(t, "features:\n  transcripts_enabled: false\n"))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -88,7 +88,7 @@ func TestDataFeatures(t *testing.T) {
 }
 
 func TestDataSizesKeepTheirForm(t *testing.T) {
-	cfg, err := Load(writeFile(t, "visual:\n  logo:\n    width: 1.5\n    height: '48'\n"))
+	cfg, _, err := Load(writeFile(t, "visual:\n  logo:\n    width: 1.5\n    height: '48'\n"))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}

@@ -18,7 +18,7 @@ func writeFile(t *testing.T, content string) string {
 }
 
 func TestLoadMissingFileGivesDefaults(t *testing.T) {
-	cfg, err := Load(filepath.Join(t.TempDir(), "absent.yaml"))
+	cfg, _, err := Load(filepath.Join(t.TempDir(), "absent.yaml"))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -28,7 +28,7 @@ func TestLoadMissingFileGivesDefaults(t *testing.T) {
 }
 
 func TestLoadEmptyFileGivesDefaults(t *testing.T) {
-	cfg, err := Load(writeFile(t, ""))
+	cfg, _, err := Load(writeFile(t, ""))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -80,7 +80,7 @@ features:
 `
 
 func TestLoadFullFile(t *testing.T) {
-	cfg, err := Load(writeFile(t, fullFile))
+	cfg, _, err := Load(writeFile(t, fullFile))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -134,7 +134,7 @@ func TestLoadFullFile(t *testing.T) {
 }
 
 func TestLoadPartialFileKeepsDefaultsForMissingKeys(t *testing.T) {
-	cfg, err := Load(writeFile(t, `
+	cfg, _, err := Load(writeFile(t, `
 assistant:
   name: Amanda
 ui:
@@ -171,7 +171,7 @@ func TestLoadRejectsBrokenFiles(t *testing.T) {
 		"not a mapping": "- assistant\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Load(writeFile(t, content))
+			_, _, err := Load(writeFile(t, content))
 			if err == nil || !strings.HasPrefix(err.Error(), "branding: unable to parse") {
 				t.Errorf("Load error = %v, want a parse error", err)
 			}
@@ -181,7 +181,7 @@ func TestLoadRejectsBrokenFiles(t *testing.T) {
 
 func TestLoadUnreadableFile(t *testing.T) {
 	// A directory exists but cannot be read as a file.
-	if _, err := Load(t.TempDir()); err == nil {
+	if _, _, err := Load(t.TempDir()); err == nil {
 		t.Error("Load of a directory succeeded, want an error")
 	}
 }

@@ -94,3 +94,46 @@ func assertName(t *testing.T, p *Provider, want string) {
 		t.Errorf("assistant name = %q, want %q", d.Assistant.Name, want)
 	}
 }
+
+// The first file that exists wins, at start-up and at every reload; with
+// none, the defaults apply and Source says so.
+func TestProviderReadsTheFirstFileThatExists(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.yaml"), filepath.Join(dir, "second.yaml")
+	p := NewProvider(first, second)
+	assertName(t, p, "Assistant")
+	if got := p.Source(); got != "" {
+		t.Errorf("Source with no file = %q, want \"\"", got)
+	}
+
+	if err := os.WriteFile(second, []byte("assistant:\n  name: Second\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	assertName(t, p, "Second")
+	if got := p.Source(); got != second {
+		t.Errorf("Source = %q, want %q", got, second)
+	}
+
+	if err := os.WriteFile(first, []byte("assistant:\n  name: First\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	assertName(t, p, "First")
+	if got := p.Source(); got != first {
+		t.Errorf("Source = %q, want %q", got, first)
+	}
+
+	// A broken first file is an error, not a reason to fall back to the second.
+	if err := os.WriteFile(first, []byte("assistant: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Reload(); err == nil {
+		t.Fatal("Reload with a broken first file succeeded")
+	}
+	assertName(t, p, "First")
+}

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,28 +9,14 @@ import (
 	"github.com/amanda-platform/amanda-backend/server"
 )
 
-// serviceVariables are the variables the service reads: the names in
-// server.Config's `env:"NAME,..."` tags.
+// serviceVariables are the variables the service reads (server.Config's
+// env tags).
 func serviceVariables(t *testing.T) map[string]bool {
 	t.Helper()
 	vars := map[string]bool{}
-	var walk func(reflect.Type)
-	walk = func(typ reflect.Type) {
-		for i := range typ.NumField() {
-			field := typ.Field(i)
-			tag, ok := field.Tag.Lookup("env")
-			if !ok {
-				if field.Type.Kind() == reflect.Struct {
-					walk(field.Type) // envconfig reads nested structs' fields too
-				}
-				continue
-			}
-			if name, _, _ := strings.Cut(tag, ","); name != "" {
-				vars[name] = true
-			}
-		}
+	for _, name := range server.Variables() {
+		vars[name] = true
 	}
-	walk(reflect.TypeFor[server.Config]())
 	if len(vars) < 10 {
 		t.Fatalf("found only %d env tags in server.Config: %v", len(vars), slices.Sorted(maps.Keys(vars)))
 	}

@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/labstack/echo/v4"
 
 	"github.com/amanda-platform/amanda-backend/metrics"
 )
@@ -25,7 +24,7 @@ import (
 func registeredRoutes(t *testing.T) map[string]bool {
 	t.Helper()
 	api := &API{Metrics: metrics.New(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	e := NewHTTPHandler(api, nil).(*echo.Echo)
+	e := newRouter(api, nil)
 	routes := map[string]bool{}
 	versioned := map[string]bool{}
 	for _, r := range e.Routes() {

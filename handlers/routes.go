@@ -3,16 +3,23 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
 
-// maxBodySize bounds every REST request body; larger ones get 413.
-const maxBodySize = "1M"
+// maxBodyBytes bounds every REST request body; larger ones get 413.
+const maxBodyBytes = 1 << 20
 
-// NewHTTPHandler builds the REST API: every route is listed here.
+// NewHTTPHandler builds the REST API; an oversized body is read and
+// discarded, within a bound, so that its client gets the 413.
 func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
+	return discardUnreadBody(newRouter(a, corsOrigins))
+}
+
+// newRouter is the REST API's router: every route is listed here.
+func newRouter(a *API, corsOrigins []string) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler(a.Logger)
@@ -37,7 +44,7 @@ func NewHTTPHandler(a *API, corsOrigins []string) http.Handler {
 		AllowHeaders:     []string{echo.HeaderContentType},
 		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
 	}))
-	e.Use(middleware.BodyLimit(maxBodySize))
+	e.Use(middleware.BodyLimit(strconv.Itoa(maxBodyBytes)))
 
 	e.GET("/", a.handleRoot())
 	e.GET("/health", a.handleHealth())

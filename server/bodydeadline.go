@@ -20,6 +20,9 @@ func bodyDeadline(next http.Handler, d time.Duration) http.Handler {
 		}
 		rc := http.NewResponseController(w)
 		if rc.SetReadDeadline(time.Now().Add(d)) == nil {
+			// net/http decides what to do with an unread body (read a little
+			// more, close, or wait for a 100-continue) from its own type.
+			defer func(body io.ReadCloser) { r.Body = body }(r.Body)
 			r.Body = &deadlineBody{ReadCloser: r.Body, lift: sync.OnceFunc(func() { _ = rc.SetReadDeadline(time.Time{}) })}
 		}
 		next.ServeHTTP(w, r)

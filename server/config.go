@@ -4,18 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/joho/godotenv"
 	"github.com/redis/go-redis/v9"
 	"github.com/sethvargo/go-envconfig"
 
+	"github.com/amanda-platform/amanda-backend/branding"
 	"github.com/amanda-platform/amanda-backend/ratelimit"
 )
 
@@ -43,7 +43,8 @@ type Config struct {
 
 	CORSOrigins []string `env:"CORS_ORIGINS,default=http://localhost:8000"`
 
-	BrandingFile string `env:"BRANDING_FILE,default=branding.yaml"`
+	// BrandingFile, when set, is the only branding file; see BrandingFiles.
+	BrandingFile string `env:"BRANDING_FILE"`
 
 	AIHost              string  `env:"GRPC_AI_BACKEND_HOST,default=localhost"`
 	AIPort              int     `env:"GRPC_AI_BACKEND_PORT,default=50051"`
@@ -172,7 +173,7 @@ func (l *LogLevel) EnvDecode(_ context.Context, value string) error {
 
 // LoadConfig reads the configuration through getenv alone (an empty value
 // counts as unset, so its default applies), then validates it. main passes
-// os.Getenv layered over .env by DotEnv; tests pass a map.
+// os.Getenv layered over .env (EnvFile.Under); tests pass a map.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var cfg Config
 	// envconfig names the Go field in its errors, not the variable; it stops
@@ -214,25 +215,6 @@ func (c *Config) normalize() {
 	}
 }
 
-// DotEnv layers the dotenv file at path under getenv: a variable getenv
-// has (not empty) wins. A missing file adds nothing. Neither the file nor
-// the process environment is written.
-func DotEnv(path string, getenv func(string) string) (func(string) string, error) {
-	file, err := godotenv.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return getenv, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("config: unable to read %s: %w", path, err)
-	}
-	return func(key string) string {
-		if value := getenv(key); value != "" {
-			return value
-		}
-		return file[key]
-	}, nil
-}
-
 // DefaultConfig is the configuration with every default and nothing from
 // the environment (tests start from it).
 func DefaultConfig() Config {
@@ -261,6 +243,17 @@ func (c Config) Voice() bool {
 		return *c.VoiceEnabled
 	}
 	return c.OpenAIAPIKey != ""
+}
+
+// BrandingFiles are where branding is read from, the first that exists
+// winning: BRANDING_FILE alone when set; otherwise branding.yaml in the
+// working directory, then two directories up, where the old service (run
+// from services/backend/) read the repository's.
+func (c Config) BrandingFiles() []string {
+	if c.BrandingFile != "" {
+		return []string{c.BrandingFile}
+	}
+	return []string{branding.DefaultPath, filepath.Join("..", "..", branding.DefaultPath)}
 }
 
 // Addr is the HTTP listen address.

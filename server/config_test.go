@@ -104,7 +104,7 @@ func TestLoadConfigParsesIntoTypedFields(t *testing.T) {
 }
 
 // The configuration comes from getenv and nothing else: LoadConfig does not
-// read the process environment, and DotEnv does not write it.
+// read the process environment, and ReadEnvFile does not write it.
 func TestConfigLeavesTheProcessEnvironmentAlone(t *testing.T) {
 	t.Setenv("FLASK_PORT", "6000")
 	t.Setenv("LOG_LEVEL", "")
@@ -113,10 +113,11 @@ func TestConfigLeavesTheProcessEnvironmentAlone(t *testing.T) {
 	if err := os.WriteFile(path, []byte("LOG_LEVEL=warn\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	getenv, err := DotEnv(path, env(nil))
+	file, err := ReadEnvFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	getenv := file.Under(env(nil))
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestConfigLeavesTheProcessEnvironmentAlone(t *testing.T) {
 		t.Errorf("LOG_LEVEL from .env was not read: %v", cfg.LogLevel)
 	}
 	if value, set := os.LookupEnv("LOG_LEVEL"); set {
-		t.Errorf("DotEnv set LOG_LEVEL=%q in the process environment", value)
+		t.Errorf("ReadEnvFile set LOG_LEVEL=%q in the process environment", value)
 	}
 }
 
@@ -157,10 +158,11 @@ func TestLoadConfigReadsDotEnvAndEnvironmentWins(t *testing.T) {
 	if err := os.WriteFile(path, []byte(dotenv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	getenv, err := DotEnv(path, env(map[string]string{"SECRET_KEY": "from-environment", "FLASK_PORT": ""}))
+	file, err := ReadEnvFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	getenv := file.Under(env(map[string]string{"SECRET_KEY": "from-environment", "FLASK_PORT": ""}))
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -171,17 +173,17 @@ func TestLoadConfigReadsDotEnvAndEnvironmentWins(t *testing.T) {
 	}
 }
 
-func TestDotEnvMissingOrUnreadable(t *testing.T) {
+func TestEnvFileMissingOrUnreadable(t *testing.T) {
 	dir := t.TempDir()
-	getenv, err := DotEnv(filepath.Join(dir, ".env"), env(map[string]string{"FLASK_PORT": "5050"}))
-	if err != nil || getenv("FLASK_PORT") != "5050" {
-		t.Fatalf("missing .env: %v", err)
+	file, err := ReadEnvFile(filepath.Join(dir, ".env"))
+	if err != nil || len(file) != 0 || file.Under(env(map[string]string{"FLASK_PORT": "5050"}))("FLASK_PORT") != "5050" {
+		t.Fatalf("missing .env: %v, %v", file, err)
 	}
 	// A directory opens but cannot be read as a file.
 	if err := os.Mkdir(filepath.Join(dir, ".env"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := DotEnv(filepath.Join(dir, ".env"), env(nil)); err == nil || !strings.Contains(err.Error(), ".env") {
+	if _, err := ReadEnvFile(filepath.Join(dir, ".env")); err == nil || !strings.Contains(err.Error(), ".env") {
 		t.Fatalf("unreadable .env: error %v does not name .env", err)
 	}
 }
@@ -203,10 +205,11 @@ func TestStartupFailureIsAnErrorNotAPanic(t *testing.T) {
 // The shipped .env.example, used as .env, starts the service with the
 // defaults it documents (inline comments included).
 func TestEnvExampleLoads(t *testing.T) {
-	getenv, err := DotEnv("../.env.example", env(nil))
+	file, err := ReadEnvFile("../.env.example")
 	if err != nil {
 		t.Fatal(err)
 	}
+	getenv := file.Under(env(nil))
 	if getenv("SECRET_KEY") == "" {
 		t.Fatal(".env.example was not read")
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/amanda-platform/amanda-backend/aiclient"
 	"github.com/amanda-platform/amanda-backend/auth"
-	"github.com/amanda-platform/amanda-backend/branding"
 	"github.com/amanda-platform/amanda-backend/chat"
 	"github.com/amanda-platform/amanda-backend/handlers"
 	"github.com/amanda-platform/amanda-backend/metrics"
@@ -77,11 +76,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, version string) (
 	sessions := newSessionManager(cfg, backend)
 	app.sessions = sessions
 
-	brand := branding.NewProvider(cfg.BrandingFile)
-	if _, err := brand.Get(); err != nil {
-		logger.Error("branding file unusable; GET /api/branding answers 500 until a reload succeeds",
-			"file", cfg.BrandingFile, "error", err)
-	}
+	brand := newBranding(cfg, logger)
 
 	// One connection for the whole process; it connects lazily, so the
 	// service starts while the AI backend is down and recovers with it.
