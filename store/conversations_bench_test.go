@@ -83,9 +83,6 @@ func searchTime(n int) time.Time {
 	return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute)
 }
 
-// searchQuery is one query of the benchmark.
-type searchQuery struct{ kind, text string }
-
 // searchQueries are the benchmark's queries by kind, perKind of each, all
 // made of the dataset's words: a rare word (ranks 3,000 and above: a few
 // hundred messages of the million, a few dozen of the user's), a common
