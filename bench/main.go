@@ -68,6 +68,7 @@ type Config struct {
 	ReplyTimeout      time.Duration
 	Storm             int
 	StormAt           time.Duration
+	Watchers          int
 	RestMessages      int
 	RunID             string
 	Quiet             bool
@@ -109,6 +110,7 @@ func parseFlags(args []string, errOut io.Writer) (*Config, error) {
 	fs.DurationVar(&c.ReplyTimeout, "reply-timeout", 30*time.Second, "longest wait for one reply's message_complete")
 	fs.IntVar(&c.Storm, "storm", 0, "concurrent logins fired during a stream run (0: none)")
 	fs.DurationVar(&c.StormAt, "storm-at", time.Second, "when the login storm fires, after the stream starts")
+	fs.IntVar(&c.Watchers, "watchers", 0, "extra sockets per streaming socket, of the same user, that watch its chat (watch_chat) and verify every turn (stream)")
 	fs.IntVar(&c.RestMessages, "rest-messages", 3, "messages sent (over Socket.IO) into each REST worker's chat during setup")
 	fs.StringVar(&c.RunID, "run-id", "", "tag of this run's users bench-<run-id>-<i>@example.com (default: random)")
 	fs.BoolVar(&c.Quiet, "q", false, "only the JSON summary")
@@ -154,8 +156,8 @@ func parseFlags(args []string, errOut io.Writer) (*Config, error) {
 	if c.N < 1 || c.M < 1 || c.Workers < 1 || c.SocketsPerUser < 1 || c.SignupConcurrency < 1 || c.SetupConcurrency < 1 {
 		return nil, errors.New("-n, -m, -workers, -sockets-per-user and the concurrencies must be >= 1")
 	}
-	if c.Timeout <= 0 || c.ReplyTimeout <= 0 || c.Storm < 0 || c.ExpectTokens < 0 || c.RestMessages < 0 {
-		return nil, errors.New("-timeout and -reply-timeout must be > 0; -storm, -expect-tokens, -rest-messages >= 0")
+	if c.Timeout <= 0 || c.ReplyTimeout <= 0 || c.Storm < 0 || c.Watchers < 0 || c.ExpectTokens < 0 || c.RestMessages < 0 {
+		return nil, errors.New("-timeout and -reply-timeout must be > 0; -storm, -watchers, -expect-tokens, -rest-messages >= 0")
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -295,6 +295,13 @@ type replyRec struct {
 // ok is true for a correct reply; broken is true when the socket can no
 // longer be used (dropped, timed out: later events would be misattributed).
 func (r *Run) exchange(ctx context.Context, c *sioclient.Conn, chatID int64, message string) (rec replyRec, ok, broken bool) {
+	return r.exchangeTraced(ctx, c, chatID, message, nil)
+}
+
+// exchangeTraced is exchange that, when trace is not nil, also keeps the
+// reply's tokens, their arrival times and its message_complete, for the
+// watchers' check.
+func (r *Run) exchangeTraced(ctx context.Context, c *sioclient.Conn, chatID int64, message string, trace *turnTrace) (rec replyRec, ok, broken bool) {
 	cfg := r.cfg
 	// Nothing should be pending between two replies.
 	for drained := false; !drained; {
@@ -345,6 +352,10 @@ func (r *Run) exchange(ctx context.Context, c *sioclient.Conn, chatID int64, mes
 			}
 			rec.tokens++
 			text.WriteString(tok)
+			if trace != nil {
+				trace.tokens = append(trace.tokens, tok)
+				trace.at = append(trace.at, ev.At)
+			}
 		case "message_complete":
 			rec.total = ev.At.Sub(rec.emit)
 			var done struct {
@@ -380,6 +391,9 @@ func (r *Run) exchange(ctx context.Context, c *sioclient.Conn, chatID int64, mes
 			if kind != "" {
 				r.fails.Add(kind, strings.Join(problems, "; "))
 				return rec, false, false
+			}
+			if trace != nil {
+				trace.ok, trace.messageID, trace.fullText = true, *done.MessageID, *done.FullText
 			}
 			return rec, true, false
 		case "error":
@@ -439,6 +453,13 @@ func (r *Run) stream(ctx context.Context) error {
 	connected := countConns(conns)
 	r.logf("%d/%d sockets connected", connected, cfg.N)
 	r.fails.AddN("not_sent", (cfg.N-connected)*cfg.M, "socket did not connect")
+	watchers := r.dialWatchers(ctx, conns, cookies, chats)
+	defer func() {
+		for _, ws := range watchers {
+			r.closeAll(ws)
+		}
+	}()
+	traces := make([][]turnTrace, cfg.N)
 	rssBefore := r.rss()
 	cpuBefore, selfBefore := readCPU(cfg.PID), readCPU(os.Getpid())
 
@@ -449,17 +470,42 @@ func (r *Run) stream(ctx context.Context) error {
 		tokens  atomic.Int64
 		wg      sync.WaitGroup
 		gate    = make(chan struct{})
+		// The watchers: their goroutines, turns verified, token delays.
+		watchWG    sync.WaitGroup
+		watchOK    atomic.Int64
+		watchDelay Samples
 	)
 	for i, c := range conns {
 		if c == nil {
 			continue
 		}
+		senderDone := make(chan struct{})
+		for _, w := range watchers[i] {
+			if w == nil {
+				continue
+			}
+			watchWG.Add(1)
+			go func() {
+				defer watchWG.Done()
+				watched := r.watchTurns(ctx, w, senderDone)
+				<-senderDone
+				r.checkWatched(i, chats[i], traces[i], watched, &watchOK, &watchDelay)
+			}()
+		}
+		if cfg.Watchers > 0 {
+			traces[i] = make([]turnTrace, cfg.M)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer close(senderDone)
 			<-gate
 			for j := range cfg.M {
-				rec, ok, broken := r.exchange(ctx, c, chats[i], r.benchMessage(i, j))
+				var trace *turnTrace
+				if traces[i] != nil {
+					trace = &traces[i][j]
+				}
+				rec, ok, broken := r.exchangeTraced(ctx, c, chats[i], r.benchMessage(i, j), trace)
 				if ok {
 					okCount.Add(1)
 					tokens.Add(int64(rec.tokens))
@@ -531,6 +577,7 @@ func (r *Run) stream(ctx context.Context) error {
 	wall := time.Since(t0)
 	close(streamsDone)
 	stopProgress()
+	watchWG.Wait()
 	stormWG.Wait()
 	rssAfter := r.rss()
 	r.cpuFields(cpuBefore, selfBefore, wall, okCount.Load())
@@ -567,6 +614,15 @@ func (r *Run) stream(ctx context.Context) error {
 		float64(ok)/wall.Seconds(), float64(tokens.Load())/wall.Seconds())
 	r.logf("first token p50 %.2f ms p99 %.2f ms; reply p50 %.2f ms p99 %.2f ms",
 		ms(percentile(ft, 0.5)), ms(percentile(ft, 0.99)), ms(percentile(rt, 0.5)), ms(percentile(rt, 0.99)))
+	if cfg.Watchers > 0 {
+		dl := watchDelay.Sorted()
+		s.Set("watchers", countWatchers(watchers))
+		s.Set("watched_turns_ok", watchOK.Load())
+		s.Set("watched_turns_expected", int64(cfg.Watchers)*ok)
+		s.latencyFields("watcher_delay", dl)
+		r.logf("watchers: %d turns verified of %d; token at the watcher after the sender p50 %.2f ms p99 %.2f ms",
+			watchOK.Load(), int64(cfg.Watchers)*ok, ms(percentile(dl, 0.5)), ms(percentile(dl, 0.99)))
+	}
 	if cfg.Storm > 0 {
 		sl := stormLat.Sorted()
 		s.Set("storm_logins", cfg.Storm)

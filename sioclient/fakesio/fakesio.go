@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,10 +37,37 @@ type Server struct {
 	Tokens int    // message_token events per reply
 	Origin string // when not empty, requests with another Origin get 403
 
-	pongs  atomic.Int64
-	nextID atomic.Int64
-	mu     sync.Mutex
-	polls  map[string]chan string // polling session id → packets to send
+	pongs     atomic.Int64
+	nextID    atomic.Int64
+	mu        sync.Mutex
+	polls     map[string]chan string // polling session id → packets to send
+	watching  map[int64][]*peer      // chat id → the connections watching it
+	pollPeers map[string]*peer       // polling session id → its peer
+}
+
+// peer is one client connection: send queues packets to it from any goroutine.
+type peer struct{ send func(packets ...string) }
+
+// watchers is who watches chatID, but from.
+func (f *Server) watchers(chatID int64, from *peer) []*peer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*peer
+	for _, p := range f.watching[chatID] {
+		if p != from {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// forget ends every watch of p (its connection ended).
+func (f *Server) forget(p *peer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for chatID, ps := range f.watching {
+		f.watching[chatID] = slices.DeleteFunc(ps, func(q *peer) bool { return q == p })
+	}
 }
 
 // Pongs is how many pongs clients have sent.
@@ -48,7 +76,12 @@ func (f *Server) Pongs() int64 { return f.pongs.Load() }
 // answer is what the server sends back to one client packet. It pings
 // right after a namespace connect, so a client must answer a ping before
 // its first event.
-func (f *Server) answer(cookieOK bool, packet string) []string {
+//
+// As the service does, watch_chat {chat_id} is answered with an idle
+// chat_state, and from then on every turn of that chat sent by another
+// connection reaches this one too: user_message, the tokens (with chat_id
+// and seq), message_complete.
+func (f *Server) answer(cookieOK bool, self *peer, packet string) []string {
 	switch {
 	case packet == "3":
 		f.pongs.Add(1)
@@ -63,17 +96,39 @@ func (f *Server) answer(cookieOK bool, packet string) []string {
 			Message string `json:"message"`
 		}
 		var args []json.RawMessage
-		if json.Unmarshal([]byte(packet[2:]), &args) != nil || len(args) != 2 ||
-			string(args[0]) != `"send_message"` || json.Unmarshal(args[1], &message) != nil {
+		if json.Unmarshal([]byte(packet[2:]), &args) != nil || len(args) != 2 || json.Unmarshal(args[1], &message) != nil {
 			return []string{event("error", map[string]string{"message": "Invalid message data"})}
 		}
-		var out []string
-		for _, c := range fakeai.Chunks(message.Message, f.Tokens) {
-			out = append(out, event("message_token", map[string]string{"text": c}))
+		switch string(args[0]) {
+		case `"watch_chat"`:
+			f.mu.Lock()
+			if f.watching == nil {
+				f.watching = map[int64][]*peer{}
+			}
+			f.watching[message.ChatID] = append(f.watching[message.ChatID], self)
+			f.mu.Unlock()
+			return []string{event("chat_state", map[string]any{"chat_id": message.ChatID, "streaming": false, "seq": 0})}
+		case `"send_message"`:
+		default:
+			return []string{event("error", map[string]string{"message": "Invalid message data"})}
 		}
-		return append(out, event("message_complete", map[string]any{
-			"message_id": f.nextID.Add(1), "full_text": fakeai.Reply(message.Message, f.Tokens),
+		userID := f.nextID.Add(1)
+		var out []string
+		for i, c := range fakeai.Chunks(message.Message, f.Tokens) {
+			out = append(out, event("message_token", map[string]any{"text": c, "chat_id": message.ChatID, "seq": i + 1}))
+		}
+		out = append(out, event("message_complete", map[string]any{
+			"message_id": f.nextID.Add(1), "full_text": fakeai.Reply(message.Message, f.Tokens), "chat_id": message.ChatID,
 		}))
+		if watchers := f.watchers(message.ChatID, self); len(watchers) > 0 {
+			turn := append([]string{event("user_message", map[string]any{
+				"chat_id": message.ChatID, "message_id": userID, "content": message.Message, "timestamp": "2024-01-01T00:00:00Z",
+			})}, out...)
+			for _, w := range watchers {
+				w.send(turn...)
+			}
+		}
+		return out
 	}
 	return nil
 }
@@ -111,18 +166,22 @@ func (f *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, cookieOK
 		return
 	}
 	defer c.Close()
-	send := func(packets ...string) {
+	var writeMu sync.Mutex // a watched turn is written from its sender's goroutine
+	self := &peer{send: func(packets ...string) {
+		writeMu.Lock()
+		defer writeMu.Unlock()
 		for _, p := range packets {
 			_ = c.WriteMessage(websocket.TextMessage, []byte(p))
 		}
-	}
-	send("0" + strings.Replace(openData, "%s", "ws1", 1))
+	}}
+	defer f.forget(self)
+	self.send("0" + strings.Replace(openData, "%s", "ws1", 1))
 	for {
 		_, data, err := c.ReadMessage()
 		if err != nil {
 			return
 		}
-		send(f.answer(cookieOK, string(data))...)
+		self.send(f.answer(cookieOK, self, string(data))...)
 	}
 }
 
@@ -145,13 +204,14 @@ func (f *Server) servePolling(w http.ResponseWriter, r *http.Request, cookieOK b
 		http.Error(w, "unknown sid", http.StatusBadRequest)
 		return
 	}
+	// The session's peer: one per sid, so that a watch made by one POST
+	// is the same peer in the next.
+	self := f.pollPeer(sid, out)
 	switch r.Method {
 	case http.MethodPost:
 		body, _ := io.ReadAll(r.Body)
 		for _, p := range strings.Split(string(body), "\x1e") {
-			for _, a := range f.answer(cookieOK, p) {
-				out <- a
-			}
+			self.send(f.answer(cookieOK, self, p)...)
 		}
 		io.WriteString(w, "ok")
 	case http.MethodGet:
@@ -174,4 +234,23 @@ func (f *Server) servePolling(w http.ResponseWriter, r *http.Request, cookieOK b
 		}
 		io.WriteString(w, strings.Join(batch, "\x1e"))
 	}
+}
+
+// pollPeer is the peer of polling session sid, whose packets go to out.
+func (f *Server) pollPeer(sid string, out chan string) *peer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pollPeers == nil {
+		f.pollPeers = map[string]*peer{}
+	}
+	p := f.pollPeers[sid]
+	if p == nil {
+		p = &peer{send: func(packets ...string) {
+			for _, a := range packets {
+				out <- a
+			}
+		}}
+		f.pollPeers[sid] = p
+	}
+	return p
 }
