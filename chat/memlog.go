@@ -15,15 +15,17 @@ const EndedTurnGrace = 5 * time.Second
 // MemoryTurnLog is the TurnLog of an instance that runs alone.
 type MemoryTurnLog struct {
 	mu      sync.Mutex
-	last    uint64 // positions increase across all chats, so one stays comparable after its turn is dropped
-	turns   map[int64]*memoryTurn
+	last    uint64 // positions increase across all chats, so one stays comparable after its log is dropped
+	chats   map[int64]*memoryLog
 	signals map[int64]*signal // chats someone waits on
 }
 
-// memoryTurn is one chat's turn; positions[i] is events[i].Pos as a number.
-type memoryTurn struct {
+// memoryLog is one chat's current turn and the one before it, kept for a
+// follower still reading its end; positions[i] is events[i].Pos as a number.
+type memoryLog struct {
 	events    []Event
 	positions []uint64
+	begin     int // the current turn's first event
 }
 
 // signal is closed by the next Append to its chat.
@@ -34,7 +36,7 @@ type signal struct {
 
 // NewMemoryTurnLog is an empty log.
 func NewMemoryTurnLog() *MemoryTurnLog {
-	return &MemoryTurnLog{turns: map[int64]*memoryTurn{}, signals: map[int64]*signal{}}
+	return &MemoryTurnLog{chats: map[int64]*memoryLog{}, signals: map[int64]*signal{}}
 }
 
 var _ TurnLog = (*MemoryTurnLog)(nil)
@@ -44,15 +46,21 @@ func (l *MemoryTurnLog) Append(_ context.Context, chatID int64, e Event) error {
 	defer l.mu.Unlock()
 	l.last++
 	e.Pos = strconv.FormatUint(l.last, 10)
-	turn := l.turns[chatID]
-	if turn == nil || e.Kind == EventBegin {
-		turn = &memoryTurn{}
-		l.turns[chatID] = turn
+	log := l.chats[chatID]
+	if log == nil {
+		log = &memoryLog{}
+		l.chats[chatID] = log
 	}
-	turn.events = append(turn.events, e)
-	turn.positions = append(turn.positions, l.last)
+	if e.Kind == EventBegin {
+		// The turn before the previous one goes.
+		log.events, log.positions = slices.Clone(log.events[log.begin:]), slices.Clone(log.positions[log.begin:])
+		log.begin = len(log.events)
+	}
+	log.events = append(log.events, e)
+	log.positions = append(log.positions, l.last)
 	if e.Kind.Ends() {
-		time.AfterFunc(EndedTurnGrace, func() { l.drop(chatID, turn) })
+		end := l.last
+		time.AfterFunc(EndedTurnGrace, func() { l.drop(chatID, log, end) })
 	}
 	if sig := l.signals[chatID]; sig != nil {
 		close(sig.ch)
@@ -61,18 +69,18 @@ func (l *MemoryTurnLog) Append(_ context.Context, chatID int64, e Event) error {
 	return nil
 }
 
-// drop forgets an ended turn unless a newer one took its place.
-func (l *MemoryTurnLog) drop(chatID int64, turn *memoryTurn) {
+// drop forgets a chat's log whose last event is still the end at pos.
+func (l *MemoryTurnLog) drop(chatID int64, log *memoryLog, pos uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.turns[chatID] == turn {
-		delete(l.turns, chatID)
+	if l.chats[chatID] == log && log.positions[len(log.positions)-1] == pos {
+		delete(l.chats, chatID)
 	}
 }
 
 func (l *MemoryTurnLog) Since(ctx context.Context, chatID int64, pos string, wait time.Duration) ([]Event, error) {
-	after, _ := strconv.ParseUint(pos, 10, 64) // "" is 0: from the start
 	l.mu.Lock()
+	after := l.position(chatID, pos)
 	events := l.after(chatID, after)
 	if len(events) > 0 || wait <= 0 {
 		l.mu.Unlock()
@@ -101,24 +109,37 @@ func (l *MemoryTurnLog) Since(ctx context.Context, chatID int64, pos string, wai
 	return l.after(chatID, after), ctx.Err()
 }
 
+// position is pos as a number; "" is just before the chat's current turn.
+// l.mu is held.
+func (l *MemoryTurnLog) position(chatID int64, pos string) uint64 {
+	if pos != "" {
+		n, _ := strconv.ParseUint(pos, 10, 64)
+		return n
+	}
+	if log := l.chats[chatID]; log != nil && log.begin < len(log.positions) {
+		return log.positions[log.begin] - 1
+	}
+	return 0
+}
+
 // after is a copy of the chat's events past position after; l.mu is held.
 func (l *MemoryTurnLog) after(chatID int64, after uint64) []Event {
-	turn := l.turns[chatID]
-	if turn == nil {
+	log := l.chats[chatID]
+	if log == nil {
 		return nil
 	}
-	i, _ := slices.BinarySearch(turn.positions, after+1)
-	if i == len(turn.events) {
+	i, _ := slices.BinarySearch(log.positions, after+1)
+	if i == len(log.events) {
 		return nil
 	}
-	return slices.Clone(turn.events[i:])
+	return slices.Clone(log.events[i:])
 }
 
 func (l *MemoryTurnLog) Last(_ context.Context, chatID int64) (Event, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if turn := l.turns[chatID]; turn != nil {
-		return turn.events[len(turn.events)-1], true, nil
+	if log := l.chats[chatID]; log != nil {
+		return log.events[len(log.events)-1], true, nil
 	}
 	return Event{}, false, nil
 }
@@ -127,8 +148,8 @@ func (l *MemoryTurnLog) Running(context.Context) ([]int64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var running []int64
-	for chatID, turn := range l.turns {
-		if !turn.events[len(turn.events)-1].Kind.Ends() {
+	for chatID, log := range l.chats {
+		if !log.events[len(log.events)-1].Kind.Ends() {
 			running = append(running, chatID)
 		}
 	}

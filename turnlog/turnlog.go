@@ -1,7 +1,8 @@
 // Package turnlog keeps each chat's running turn in a Redis Stream, so that
 // every instance of a fleet can follow a reply another one streams, and
 // store it when that instance dies. One stream per chat holds its current
-// turn: a turn's first event trims the one before, and the stream expires
+// turn and the one before (for followers still reading its end): a turn's
+// first event trims the turn before that, and the stream expires
 // chat.EndedTurnGrace after its turn ends. A set lists the chats whose
 // turn has begun and not ended.
 package turnlog
@@ -10,7 +11,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,6 +39,11 @@ func New(client, blocking redis.UniversalClient, prefix string) *Log {
 func (l *Log) stream(chatID int64) string { return l.prefix + "turn:" + strconv.FormatInt(chatID, 10) }
 func (l *Log) runningSet() string         { return l.prefix + "running" }
 
+// begin holds the stream id of the chat's current turn's first event.
+func (l *Log) begin(chatID int64) string {
+	return l.prefix + "turn-begin:" + strconv.FormatInt(chatID, 10)
+}
+
 // Stream fields: short, since every token carries them.
 const (
 	fieldKind      = "k"
@@ -46,12 +54,17 @@ const (
 	fieldTime      = "ts"
 )
 
-// A turn's first event trims the turn before and lists the chat as
-// running, at once.
+// A turn's first event trims the turn before the previous one (the
+// previous one stays for followers still reading its end), marks where the
+// new one begins, and lists the chat as running, at once.
 var beginScript = redis.NewScript(`
+local previous = redis.call('GET', KEYS[3])
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
-redis.call('XTRIM', KEYS[1], 'MINID', id)
+if previous then
+  redis.call('XTRIM', KEYS[1], 'MINID', previous)
+end
 redis.call('PERSIST', KEYS[1])
+redis.call('SET', KEYS[3], id)
 redis.call('SADD', KEYS[2], ARGV[1])
 return id`)
 
@@ -74,13 +87,14 @@ func (l *Log) Append(ctx context.Context, chatID int64, e chat.Event) error {
 // boundary appends a turn's first or last event with what it does to the
 // stream and the running set.
 func (l *Log) boundary(ctx context.Context, chatID int64, kind chat.EventKind, fields []any) error {
-	stream, running := l.stream(chatID), l.runningSet()
+	stream, running, begin := l.stream(chatID), l.runningSet(), l.begin(chatID)
 	if kind == chat.EventBegin {
-		return beginScript.Run(ctx, l.client, []string{stream, running}, append([]any{chatID}, fields...)...).Err()
+		return beginScript.Run(ctx, l.client, []string{stream, running, begin}, append([]any{chatID}, fields...)...).Err()
 	}
 	_, err := l.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: fields})
 		p.PExpire(ctx, stream, chat.EndedTurnGrace)
+		p.PExpire(ctx, begin, chat.EndedTurnGrace)
 		p.SRem(ctx, running, chatID)
 		return nil
 	})
@@ -90,7 +104,11 @@ func (l *Log) boundary(ctx context.Context, chatID int64, kind chat.EventKind, f
 // Since reads the chat's events after pos, waiting up to wait for one.
 func (l *Log) Since(ctx context.Context, chatID int64, pos string, wait time.Duration) ([]chat.Event, error) {
 	if pos == "" {
-		pos = "0-0"
+		current, err := l.beforeCurrentTurn(ctx, chatID)
+		if err != nil {
+			return nil, err
+		}
+		pos = current
 	}
 	args := &redis.XReadArgs{Streams: []string{l.stream(chatID), pos}, Block: -1}
 	var streams []redis.XStream
@@ -114,6 +132,30 @@ func (l *Log) Since(ctx context.Context, chatID int64, pos string, wait time.Dur
 		}
 	}
 	return events, nil
+}
+
+// beforeCurrentTurn is the stream id just before the chat's current turn
+// began ("0-0" when no turn is known): XREAD reads after the id it is given.
+func (l *Log) beforeCurrentTurn(ctx context.Context, chatID int64) (string, error) {
+	id, err := l.client.Get(ctx, l.begin(chatID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "0-0", nil
+	}
+	if err != nil {
+		return "", wrap("find a chat's current turn", err)
+	}
+	ms, seq, ok := strings.Cut(id, "-")
+	millis, errMs := strconv.ParseUint(ms, 10, 64)
+	n, errSeq := strconv.ParseUint(seq, 10, 64)
+	switch {
+	case !ok || errMs != nil || errSeq != nil:
+		return "", fmt.Errorf("turnlog: a turn begins at %q, not a stream id", id)
+	case n > 0:
+		return fmt.Sprintf("%d-%d", millis, n-1), nil
+	case millis > 0:
+		return fmt.Sprintf("%d-%d", millis-1, uint64(math.MaxUint64)), nil
+	}
+	return "0-0", nil
 }
 
 // waitingRead is a blocking XREAD that returns when ctx ends: go-redis

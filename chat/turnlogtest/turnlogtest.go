@@ -60,20 +60,27 @@ func Run(t *testing.T, newLog func(t *testing.T) chat.TurnLog) {
 		}
 	})
 
-	t.Run("a new turn drops the one before", func(t *testing.T) {
+	t.Run("a new turn keeps the one before for followers behind", func(t *testing.T) {
 		log := newLog(t)
 		mustAppend(t, log, 3, chat.Event{Kind: chat.EventBegin, Text: "first"})
 		mustAppend(t, log, 3, chat.Event{Kind: chat.EventToken, Seq: 1, Text: "one"})
 		mustAppend(t, log, 3, chat.Event{Kind: chat.EventComplete, Text: "one"})
-		before := since(t, log, 3, "")
+		first := since(t, log, 3, "")
 		mustAppend(t, log, 3, chat.Event{Kind: chat.EventBegin, Text: "second"})
-		events := since(t, log, 3, "")
-		if len(events) != 1 || events[0].Text != "second" {
-			t.Fatalf("the chat's log after a second turn began: %+v", events)
+		if events := since(t, log, 3, ""); len(events) != 1 || events[0].Text != "second" {
+			t.Fatalf("the chat's current turn after a second began: %+v", events)
 		}
-		// A follower that had read the first turn gets the second.
-		if next := since(t, log, 3, before[len(before)-1].Pos); len(next) != 1 || next[0].Text != "second" {
-			t.Fatalf("after the first turn's end: %+v", next)
+		// A follower that had read the first turn's token still gets its end.
+		next := since(t, log, 3, first[1].Pos)
+		if len(next) != 2 || next[0].Kind != chat.EventComplete || next[1].Text != "second" {
+			t.Fatalf("after the first turn's token: %+v", next)
+		}
+		// A third turn drops the first.
+		mustAppend(t, log, 3, chat.Event{Kind: chat.EventComplete, Text: "two"})
+		mustAppend(t, log, 3, chat.Event{Kind: chat.EventBegin, Text: "third"})
+		rest := since(t, log, 3, first[0].Pos)
+		if len(rest) != 3 || rest[0].Text != "second" || rest[2].Text != "third" {
+			t.Fatalf("after the first turn began, once a third did: %+v", rest)
 		}
 	})
 
