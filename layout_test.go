@@ -13,7 +13,8 @@ const module = "github.com/amanda-platform/amanda-backend"
 // import of it. A package missing here fails the test, so a new one is
 // placed in the table on purpose.
 var layout = map[string][]string{
-	"":                  {"server", "fakeai"},
+	"":                  {"server", "fakeai", "datamove"},
+	"datamove":          {"store"},
 	"server":            {"aiclient", "auth", "branding", "chat", "handlers", "lease", "logging", "metrics", "ratelimit", "session", "socketio", "speech", "store"},
 	"server/servertest": {"server", "store/storetest"},
 	"handlers":          {"apperr", "chat", "store", "session", "auth", "branding", "ratelimit", "metrics", "logging"},
