@@ -39,12 +39,12 @@ func TestMigrateDataDryRunWritesNothing(t *testing.T) {
 }
 
 // A target another instance serves from is refused, PostgreSQL or SQLite,
-// unless --force.
+// unless --force; --verify-only may read it.
 func TestMigrateDataRefusesATargetInUse(t *testing.T) {
 	source := oldServiceSQLite(t, 5)
 	for name, target := range map[string]string{"postgres": postgresDatabase(t), "sqlite": storetest.EmptySQLite(t)} {
 		t.Run(name, func(t *testing.T) {
-			srv := servertest.Start(t, target)
+			servertest.Start(t, target)
 			if _, err := migrate(t, "--from", source, "--to", target); !errors.Is(err, datamove.ErrTargetInUse) {
 				t.Fatalf("copy into a served database: %v; want it refused", err)
 			}
@@ -54,11 +54,9 @@ func TestMigrateDataRefusesATargetInUse(t *testing.T) {
 			if _, err := migrate(t, "--from", source, "--to", target, "--force"); err != nil {
 				t.Fatalf("--force: %v", err)
 			}
-			if err := srv.Shutdown(); err != nil {
-				t.Fatal(err)
-			}
+			// Verifying writes nothing: allowed beside the instance.
 			if _, err := migrate(t, "--from", source, "--to", target, "--verify-only"); err != nil {
-				t.Errorf("verification once the instance stopped: %v", err)
+				t.Errorf("verification beside the instance: %v", err)
 			}
 		})
 	}

@@ -74,10 +74,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer source.close()
 
-	if serving, err := servedFrom(ctx, to); err != nil {
-		return fmt.Errorf("target: %w", err)
-	} else if serving != "" && !opts.Force {
-		return fmt.Errorf("%w (%s)", ErrTargetInUse, serving)
+	// Verifying writes nothing, so it may look at a served target.
+	if !opts.VerifyOnly && !opts.Force {
+		if err := refuseServedTarget(ctx, to); err != nil {
+			return err
+		}
 	}
 	before, err := inspectTarget(ctx, to)
 	if err != nil {
@@ -101,6 +102,17 @@ func Run(ctx context.Context, opts Options) error {
 		return verifyInto(ctx, source, to, opts)
 	}
 	return copyInto(ctx, source, to, plan, opts)
+}
+
+func refuseServedTarget(ctx context.Context, to store.Database) error {
+	serving, err := servedFrom(ctx, to)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	if serving != "" {
+		return fmt.Errorf("%w (%s)", ErrTargetInUse, serving)
+	}
+	return nil
 }
 
 func sameDatabase(a, b store.Database) bool {
