@@ -13,8 +13,9 @@ const module = "github.com/amanda-platform/amanda-backend"
 // import of it. A package missing here fails the test, so a new one is
 // placed in the table on purpose.
 var layout = map[string][]string{
-	"":                  {"admin", "server", "fakeai"},
+	"":                  {"admin", "server", "fakeai", "datamove"},
 	"admin":             {"account", "apperr", "auth", "server", "store"},
+	"datamove":          {"store"},
 	"server":            {"aiclient", "auth", "branding", "chat", "handlers", "lease", "logging", "metrics", "ratelimit", "session", "socketio", "speech", "store", "turnlog"},
 	"server/servertest": {"server", "store/storetest"},
 	"handlers":          {"account", "apperr", "chat", "store", "session", "auth", "branding", "ratelimit", "metrics", "logging"},

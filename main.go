@@ -5,6 +5,7 @@
 //	amanda-backend fake-ai       serve only the fake model on GRPC_AI_BACKEND_HOST:PORT
 //	amanda-backend healthcheck   probe GET /health on FLASK_HOST:FLASK_PORT (the image's HEALTHCHECK)
 //	amanda-backend users …       list, create and delete accounts, reset passwords, end sessions
+//	amanda-backend migrate-data --from URL --to URL   copy the data to another database (README: "Moving to PostgreSQL")
 package main
 
 import (
@@ -48,6 +49,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("healthcheck: unknown argument %q", args[1])
 		}
 		return healthcheck(ctx, getenv, stdout)
+	}
+	if len(args) > 0 && args[0] == "migrate-data" {
+		return migrateData(ctx, args[1:], stdout, stderr)
 	}
 	command := "serve"
 	if len(args) > 0 && args[0] == "fake-ai" {

@@ -8,12 +8,10 @@ import (
 	"github.com/amanda-platform/amanda-backend/store/storetest"
 )
 
-// Hashes made with Werkzeug's algorithm (hashlib.pbkdf2_hmac / hashlib.scrypt
-// over the salt string) for the password "legacy-password-1".
 const (
-	legacyPassword = "legacy-password-1"
-	legacyPBKDF2   = "pbkdf2:sha256:600000$AbCdEfGh12345678$78d01e02d1a7ca44ccade9fe2776a954eced2245fcea8b2f75c38c4dea4af427"
-	legacyScrypt   = "scrypt:32768:8:1$ZyXwVuTs98765432$16c8f6854bd07d922151375f9f036539ac19507c11a713561cc410e96e25f11b11ef130816dd029e86efcb3ab138c6121f5e07bd753a005a1ee887f24fb283d3"
+	legacyPassword = storetest.LegacyPassword
+	legacyPBKDF2   = storetest.LegacyPBKDF2
+	legacyScrypt   = storetest.LegacyScrypt
 )
 
 // TestOldServiceDatabaseOpensInPlace builds a database exactly as the old

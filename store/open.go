@@ -11,32 +11,53 @@ import (
 	"strings"
 )
 
-// Open connects to the database named by DATABASE_URL and brings its schema
-// up to date. postgresql:// and postgres:// select PostgreSQL; sqlite:///file.db
-// (relative to the working directory) and sqlite:////absolute/file.db select
-// an embedded SQLite file. A SQLAlchemy driver suffix such as
-// postgresql+psycopg2:// is accepted, so an old service's .env works unchanged.
+// Open connects to the database named by DATABASE_URL (see
+// ParseDatabaseURL) and brings its schema up to date.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (Store, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	db, err := ParseDatabaseURL(databaseURL, logger)
+	if err != nil {
+		return nil, err
+	}
+	if db.SQLitePath != "" {
+		return openSQLite(ctx, db.SQLitePath, logger)
+	}
+	return openPostgres(ctx, db.PostgresURL, logger)
+}
+
+// Database is where a DATABASE_URL points: exactly one field is set.
+type Database struct {
+	// PostgresURL is a postgresql:// or postgres:// URL pgx accepts.
+	PostgresURL string
+	// SQLitePath is the SQLite file's path.
+	SQLitePath string
+}
+
+// ParseDatabaseURL reads a DATABASE_URL. postgresql:// and postgres://
+// select PostgreSQL; sqlite:///file.db (relative to the working directory)
+// and sqlite:////absolute/file.db select an embedded SQLite file. A
+// SQLAlchemy driver suffix such as postgresql+psycopg2:// is accepted, so
+// an old service's .env works unchanged.
+func ParseDatabaseURL(databaseURL string, logger *slog.Logger) (Database, error) {
 	scheme, rest, ok := strings.Cut(databaseURL, "://")
 	if !ok {
 		// The value is not echoed: a malformed URL may still hold a password.
-		return nil, errors.New("store: DATABASE_URL must be a URL such as postgresql://user@host/db or sqlite:///amanda.db")
+		return Database{}, errors.New("store: DATABASE_URL must be a URL such as postgresql://user@host/db or sqlite:///amanda.db")
 	}
 	dialect, _, _ := strings.Cut(scheme, "+")
 	switch dialect {
 	case "postgres", "postgresql":
-		return openPostgres(ctx, dialect+"://"+rest, logger)
+		return Database{PostgresURL: dialect + "://" + rest}, nil
 	case "sqlite":
 		path, err := sqlitePath(rest)
 		if err != nil {
-			return nil, err
+			return Database{}, err
 		}
-		return openSQLite(ctx, flaskInstanceFallback(path, logger), logger)
+		return Database{SQLitePath: flaskInstanceFallback(path, logger)}, nil
 	default:
-		return nil, fmt.Errorf("store: unsupported DATABASE_URL scheme %q: use postgresql://, postgres:// or sqlite:///", scheme)
+		return Database{}, fmt.Errorf("store: unsupported DATABASE_URL scheme %q: use postgresql://, postgres:// or sqlite:///", scheme)
 	}
 }
 

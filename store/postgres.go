@@ -28,8 +28,20 @@ var _ Store = (*postgresStore)(nil)
 // connectTimeout bounds the first connection to PostgreSQL.
 const connectTimeout = 10 * time.Second
 
+// ApplicationName is the application_name of the service's PostgreSQL
+// connections, unless DATABASE_URL sets one: pg_stat_activity shows which
+// connections are the service's (migrate-data refuses to write under them).
+const ApplicationName = "amanda-backend"
+
 func openPostgres(ctx context.Context, databaseURL string, logger *slog.Logger) (Store, error) {
-	pool, err := pgxpool.New(ctx, databaseURL)
+	config, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to use the PostgreSQL DATABASE_URL: %w", err)
+	}
+	if _, set := config.ConnConfig.RuntimeParams["application_name"]; !set {
+		config.ConnConfig.RuntimeParams["application_name"] = ApplicationName
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, config)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to use the PostgreSQL DATABASE_URL: %w", err)
 	}
@@ -45,8 +57,7 @@ func openPostgres(ctx context.Context, databaseURL string, logger *slog.Logger) 
 		pool.Close()
 		return nil, err
 	}
-	config := pool.Config().ConnConfig
-	logger.Info("opened PostgreSQL database", "host", config.Host, "database", config.Database)
+	logger.Info("opened PostgreSQL database", "host", config.ConnConfig.Host, "database", config.ConnConfig.Database)
 	return &postgresStore{pool: pool}, nil
 }
 

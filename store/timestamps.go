@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// sqliteTimeLayout is how SQLAlchemy wrote a DATETIME into SQLite: naive UTC
+// SQLiteTimeLayout is how SQLAlchemy wrote a DATETIME into SQLite: naive UTC
 // text with six fractional digits. Writing the same form keeps the old
 // service able to read new rows, and keeps text comparison (ORDER BY, MAX,
 // session expiry) in time order.
-const sqliteTimeLayout = "2006-01-02 15:04:05.000000"
+const SQLiteTimeLayout = "2006-01-02 15:04:05.000000"
 
 // now is the time stamped on new rows: UTC, cut to the microsecond both
 // databases keep, so a method returns exactly what a later read returns.
@@ -20,13 +20,13 @@ func now() time.Time {
 
 // sqliteTime formats t for a SQLite DATETIME column.
 func sqliteTime(t time.Time) string {
-	return t.UTC().Format(sqliteTimeLayout)
+	return t.UTC().Format(SQLiteTimeLayout)
 }
 
-// parseStoredTime reads a timestamp stored as text: naive UTC with or without
+// ParseStoredTime reads a timestamp stored as text: naive UTC with or without
 // fractional seconds, with a space or a 'T' before the time. A trailing zone
 // (Z or an offset) is honoured in case some other writer added one.
-func parseStoredTime(text string) (time.Time, error) {
+func ParseStoredTime(text string) (time.Time, error) {
 	text = strings.Replace(strings.TrimSpace(text), "T", " ", 1)
 	// Parsing accepts fractional seconds even though the layouts omit them.
 	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04:05Z07:00"} {
@@ -60,7 +60,7 @@ func (t *dbTime) Scan(src any) error {
 }
 
 func (t *dbTime) parse(text string) error {
-	parsed, err := parseStoredTime(text)
+	parsed, err := ParseStoredTime(text)
 	t.Time = parsed
 	return err
 }

@@ -13,13 +13,13 @@ func TestParseStoredTime(t *testing.T) {
 		"2025-11-23T10:30:00Z":             time.Date(2025, 11, 23, 10, 30, 0, 0, time.UTC),
 		"2025-11-23 12:30:00.000001+02:00": time.Date(2025, 11, 23, 10, 30, 0, 1000, time.UTC),
 	} {
-		got, err := parseStoredTime(text)
+		got, err := ParseStoredTime(text)
 		if err != nil || !got.Equal(want) || got.Location() != time.UTC {
-			t.Errorf("parseStoredTime(%q) = %v, %v; want %v", text, got, err, want)
+			t.Errorf("ParseStoredTime(%q) = %v, %v; want %v", text, got, err, want)
 		}
 	}
-	if _, err := parseStoredTime("yesterday"); err == nil {
-		t.Error("parseStoredTime(yesterday) succeeded")
+	if _, err := ParseStoredTime("yesterday"); err == nil {
+		t.Error("ParseStoredTime(yesterday) succeeded")
 	}
 }
 

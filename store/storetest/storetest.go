@@ -131,6 +131,15 @@ CREATE TABLE chats (id SERIAL NOT NULL, user_id INTEGER NOT NULL, title VARCHAR(
 CREATE TABLE messages (id SERIAL NOT NULL, chat_id INTEGER NOT NULL, role VARCHAR(20) NOT NULL, content TEXT NOT NULL, timestamp TIMESTAMP WITHOUT TIME ZONE, PRIMARY KEY (id), FOREIGN KEY(chat_id) REFERENCES chats (id));`
 )
 
+// Password hashes as the old service stored them, made with Werkzeug's
+// algorithm (hashlib.pbkdf2_hmac / hashlib.scrypt over the salt string)
+// for the password LegacyPassword.
+const (
+	LegacyPassword = "legacy-password-1"
+	LegacyPBKDF2   = "pbkdf2:sha256:600000$AbCdEfGh12345678$78d01e02d1a7ca44ccade9fe2776a954eced2245fcea8b2f75c38c4dea4af427"
+	LegacyScrypt   = "scrypt:32768:8:1$ZyXwVuTs98765432$16c8f6854bd07d922151375f9f036539ac19507c11a713561cc410e96e25f11b11ef130816dd029e86efcb3ab138c6121f5e07bd753a005a1ee887f24fb283d3"
+)
+
 // CreateLegacySchema creates the users, chats and messages tables exactly as
 // the old Flask service did, in the empty database at databaseURL, so a test
 // can fill them as that service would have and then open a store on them.
