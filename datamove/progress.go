@@ -56,16 +56,17 @@ func (l *lineProgress) add(rows int) {
 	l.copied += int64(rows)
 	if time.Since(l.last) >= lineInterval {
 		l.last = time.Now()
-		l.log("copying")
+		l.log("copying", "table", l.name)
 	}
 }
 
+// done logs the whole copy's figures (all tables).
 func (l *lineProgress) done() { l.log("copied") }
 
-func (l *lineProgress) log(msg string) {
+func (l *lineProgress) log(msg string, args ...any) {
 	elapsed := time.Since(l.start)
 	rate := float64(l.copied) / max(elapsed.Seconds(), 1e-9)
-	args := []any{"table", l.name, "rows", l.copied, "of", l.total, "rows_per_s", int64(rate)}
+	args = append(args, "rows", l.copied, "of", l.total, "rows_per_s", int64(rate))
 	if left := l.total - l.copied; left > 0 && rate > 0 {
 		args = append(args, "left", (time.Duration(float64(left)/rate) * time.Second).Round(time.Second))
 	} else {
