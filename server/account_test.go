@@ -224,17 +224,18 @@ func TestAccountDeletionStopsAStreamingReply(t *testing.T) {
 		alice := newChatUser(t, srv, "alice@example.com")
 		aliceID := int64(alice.do("GET", "/api/user/profile", nil).Body["id"].(float64))
 		c := alice.socket(t)
-		// Eight tokens a second apart: unstopped, the reply would run 8 s.
-		c.sendMessage(alice.chatID, "zanzibar at length [slow:1000]")
+		// Eight tokens two seconds apart: unstopped, the reply would run 16 s.
+		c.sendMessage(alice.chatID, "zanzibar at length [slow:2000]")
 		if e := c.next(); e.Event != "message_token" {
 			t.Fatalf("got %s %s", e.Event, e.Data)
 		}
-		start := time.Now()
 		expectSuccess(t, alice.do("DELETE", "/api/user", map[string]string{"password": "password123"}), "Account deleted")
+		// Counted from the answer: checking the password takes seconds under -race.
+		deleted := time.Now()
 		expectDisconnected(t, c)
 		// The stopped turn tries to store what streamed; wait until it is over.
 		for metric(t, srv, "amanda_ai_replies_in_flight") != 0 {
-			if time.Since(start) > 2*time.Second {
+			if time.Since(deleted) > 5*time.Second {
 				t.Fatal("the reply went on after its user was deleted")
 			}
 			time.Sleep(20 * time.Millisecond)
