@@ -139,7 +139,10 @@ func TestHAProxyLogoutOnOneInstanceEndsTheSocketOnTheOther(t *testing.T) {
 			onB := f.socketOn(t, instanceB, u.cookie, tr...)
 			start := time.Now()
 			f.logoutOn(t, instanceA, u)
-			expectDisconnectedWithin(t, onB, start, time.Second)
+			// At once, not at the socket's next event (it sends none): a
+			// polling socket hears of it at its next poll, and a loaded
+			// machine under -race takes its time.
+			expectDisconnectedWithin(t, onB, start, 5*time.Second)
 		})
 	}
 }
@@ -272,7 +275,7 @@ func TestHAProxyRedisRestartLosesNoReply(t *testing.T) {
 	}
 	start := time.Now()
 	f.logoutOn(t, instanceA, other)
-	expectDisconnectedWithin(t, otherOnB, start, time.Second)
+	expectDisconnectedWithin(t, otherOnB, start, 5*time.Second)
 
 	// The limits again, once each instance has probed Redis (at most one
 	// probe interval after its last failed call): ten logins alternating
